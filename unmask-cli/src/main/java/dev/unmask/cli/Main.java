@@ -43,10 +43,6 @@ public final class Main {
                 err.println("unmask: " + oneLine(cause.getMessage()));
                 return EXIT_USER_ERROR;
             }
-            if (ex instanceof OutOfMemoryError) {
-                err.println("unmask: out of memory (try a smaller --batch or a larger -Xmx in JAVA_OPTS)");
-                return EXIT_INTERNAL_ERROR;
-            }
             err.println("unmask: internal error: " + ex + " (set UNMASK_DEBUG=1 for the stack trace)");
             if (System.getenv("UNMASK_DEBUG") != null) {
                 ex.printStackTrace(err);
