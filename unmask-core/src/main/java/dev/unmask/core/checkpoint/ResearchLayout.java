@@ -1,0 +1,62 @@
+package dev.unmask.core.checkpoint;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The original research code's names (DINOv2, DINO v1, MAE) and timm's, which are nearly the
+ * same: only the register tokens ({@code reg_token} in timm), chunked DINOv2 blocks
+ * ({@code blocks.C.N.}) and the parts of pretraining checkpoints the encoder does not use differ.
+ */
+public final class ResearchLayout implements CheckpointLayout {
+    private static final Pattern CHUNKED = Pattern.compile("^blocks\\.\\d+\\.(\\d+)\\.(.*)$");
+    private static final Pattern BLOCK = Pattern.compile(
+            "^blocks\\.\\d+\\.(norm1|norm2)\\.(weight|bias)$|^blocks\\.\\d+\\.attn\\.(qkv|proj)\\.(weight|bias)$"
+                    + "|^blocks\\.\\d+\\.(ls1|ls2)\\.gamma$|^blocks\\.\\d+\\.mlp\\.(fc1|fc2)\\.(weight|bias)$");
+
+    private final String name;
+
+    private ResearchLayout(String name) {
+        this.name = name;
+    }
+
+    public static final ResearchLayout TIMM = new ResearchLayout("timm");
+    public static final ResearchLayout ORIGINAL = new ResearchLayout("original");
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Target toCanonical(String source) {
+        String s = source;
+        Matcher chunk = CHUNKED.matcher(s);
+        if (chunk.matches() && !BLOCK.matcher(s).matches()) {
+            s = "blocks." + chunk.group(1) + "." + chunk.group(2);
+        }
+        // SwiGLU feed-forward: DINOv2 calls the packed input projection w12 and the output w3.
+        s = s.replaceFirst("\\.mlp\\.w12\\.", ".mlp.fc1.").replaceFirst("\\.mlp\\.w3\\.", ".mlp.fc2.");
+        if (s.equals("mask_token") || s.startsWith("decoder_") || s.startsWith("decoder.")) {
+            return IGNORED;
+        }
+        if (s.equals("reg_token")) {
+            return Target.whole("register_tokens");
+        }
+        if (s.equals("cls_token") || s.equals("pos_embed") || s.equals("register_tokens")
+                || s.equals("patch_embed.proj.weight") || s.equals("patch_embed.proj.bias")
+                || s.equals("norm.weight") || s.equals("norm.bias")
+                || s.equals("head.weight") || s.equals("head.bias") || BLOCK.matcher(s).matches()) {
+            return Target.whole(s);
+        }
+        return null;
+    }
+
+    @Override
+    public String toSource(String canonical) {
+        if (canonical.equals("register_tokens") && this == TIMM) {
+            return "reg_token";
+        }
+        return canonical;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.unmask.core.model;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.unmask.core.UserError;
+import dev.unmask.core.checkpoint.SafeTensors;
+import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.vit.ViTConfigs;
+import dev.unmask.core.vit.ViTLoader;
+import dev.unmask.core.vit.VisionTransformer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A model directory as the Hugging Face Hub serves it: {@code config.json} plus
+ * {@code model.safetensors} (or a sharded index). Pickle-only repositories are refused: loading
+ * a pickle runs code from the file.
+ */
+public final class ModelDirectory {
+    private final Path dir;
+    private final JsonNode config;
+
+    private ModelDirectory(Path dir, JsonNode config) {
+        this.dir = dir;
+        this.config = config;
+    }
+
+    public static ModelDirectory open(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new UserError(dir + ": not a model directory (expected a folder with config.json and model.safetensors)");
+        }
+        Path cfg = dir.resolve("config.json");
+        if (!Files.isRegularFile(cfg)) {
+            throw new UserError(dir + ": no config.json");
+        }
+        boolean safetensors = Files.isRegularFile(dir.resolve("model.safetensors"))
+                || Files.isRegularFile(dir.resolve("model.safetensors.index.json"));
+        if (!safetensors) {
+            List<String> pickles = pickleFiles(dir);
+            if (!pickles.isEmpty()) {
+                throw new UserError(dir + ": only pickle weights (" + pickles.get(0) + "), which Unmask never loads because unpickling runs code;"
+                        + " convert them once with safetensors' save_file(torch.load(f, weights_only=True), \"model.safetensors\")");
+            }
+            throw new UserError(dir + ": no model.safetensors");
+        }
+        JsonNode config = StrictJson.read(cfg);
+        if (!config.isObject()) {
+            throw new UserError(cfg + ": not a JSON object");
+        }
+        return new ModelDirectory(dir, config);
+    }
+
+    private static List<String> pickleFiles(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".bin") || n.endsWith(".pth") || n.endsWith(".pt") || n.endsWith(".ckpt") || n.endsWith(".pkl"))
+                    .sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public JsonNode config() {
+        return config;
+    }
+
+    public boolean isViT() {
+        return ViTConfigs.isViT(config);
+    }
+
+    public ViTConfigs.Spec vitSpec() {
+        return ViTConfigs.parse(config, dir.resolve("config.json").toString());
+    }
+
+    public SafeTensors openWeights() {
+        return SafeTensors.openDirectory(dir);
+    }
+
+    /** Loads the ViT into a new sub-manager of {@code parent}; the model owns and closes it. */
+    public VisionTransformer loadViT(NDManager parent) {
+        ViTConfigs.Spec spec = vitSpec();
+        try (SafeTensors w = openWeights()) {
+            return ViTLoader.load(spec.config(), spec.layout(), w, parent);
+        }
+    }
+}

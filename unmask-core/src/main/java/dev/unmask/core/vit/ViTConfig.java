@@ -1,0 +1,118 @@
+package dev.unmask.core.vit;
+
+import dev.unmask.core.vit.layers.PositionResampling;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything that decides a ViT's numerics, whatever checkpoint family it came from. The model
+ * never asks where its weights came from; families differ only in the values here.
+ *
+ * @param family         research family, for messages and provenance ("dinov2", "dino_v1", "timm", "mae")
+ * @param posGrid        side M of the learned position grid (M×M patch positions)
+ * @param posPrefix      learned position entries before the patch grid: 1 (CLS), 0 (timm
+ *                       {@code no_embed_class}: CLS token already holds it) or 1+R
+ * @param mlpHidden      output width of the first feed-forward projection (2× for SwiGLU)
+ * @param resampling     how the position grid is resized for another input size
+ * @param imageSize      the input side the checkpoint was trained at (default input size)
+ */
+public record ViTConfig(
+        String family,
+        int embedDim,
+        int depth,
+        int numHeads,
+        int mlpHidden,
+        boolean swiglu,
+        int patchSize,
+        int inChans,
+        int posGrid,
+        int posPrefix,
+        int numRegisters,
+        boolean layerScale,
+        boolean qkvBias,
+        float normEps,
+        PositionResampling resampling,
+        int numClasses,
+        int imageSize,
+        float[] mean,
+        float[] std) {
+
+    public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+    public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+
+    public ViTConfig {
+        if (embedDim <= 0 || depth <= 0 || numHeads <= 0 || embedDim % numHeads != 0) {
+            throw new IllegalArgumentException("embed_dim " + embedDim + " must be a positive multiple of num_heads " + numHeads);
+        }
+        mean = mean.clone();
+        std = std.clone();
+    }
+
+    public int headDim() {
+        return embedDim / numHeads;
+    }
+
+    /** Tokens before the patches: CLS and registers. */
+    public int numPrefixTokens() {
+        return 1 + numRegisters;
+    }
+
+    /** Width of the second feed-forward projection's input. */
+    public int mlpInner() {
+        return swiglu ? mlpHidden / 2 : mlpHidden;
+    }
+
+    /** Canonical tensor names and shapes this configuration needs, in a stable order. */
+    public Map<String, long[]> parameterShapes() {
+        Map<String, long[]> p = new LinkedHashMap<>();
+        long d = embedDim;
+        p.put("cls_token", new long[] {1, 1, d});
+        if (numRegisters > 0) {
+            p.put("register_tokens", new long[] {1, numRegisters, d});
+        }
+        p.put("pos_embed", new long[] {1, posPrefix + (long) posGrid * posGrid, d});
+        p.put("patch_embed.proj.weight", new long[] {d, inChans, patchSize, patchSize});
+        p.put("patch_embed.proj.bias", new long[] {d});
+        for (int i = 0; i < depth; i++) {
+            String b = "blocks." + i + ".";
+            p.put(b + "norm1.weight", new long[] {d});
+            p.put(b + "norm1.bias", new long[] {d});
+            p.put(b + "attn.qkv.weight", new long[] {3 * d, d});
+            if (qkvBias) {
+                p.put(b + "attn.qkv.bias", new long[] {3 * d});
+            }
+            p.put(b + "attn.proj.weight", new long[] {d, d});
+            p.put(b + "attn.proj.bias", new long[] {d});
+            if (layerScale) {
+                p.put(b + "ls1.gamma", new long[] {d});
+            }
+            p.put(b + "norm2.weight", new long[] {d});
+            p.put(b + "norm2.bias", new long[] {d});
+            p.put(b + "mlp.fc1.weight", new long[] {mlpHidden, d});
+            p.put(b + "mlp.fc1.bias", new long[] {mlpHidden});
+            p.put(b + "mlp.fc2.weight", new long[] {d, mlpInner()});
+            p.put(b + "mlp.fc2.bias", new long[] {d});
+            if (layerScale) {
+                p.put(b + "ls2.gamma", new long[] {d});
+            }
+        }
+        p.put("norm.weight", new long[] {d});
+        p.put("norm.bias", new long[] {d});
+        if (numClasses > 0) {
+            p.put("head.weight", new long[] {numClasses, d});
+            p.put("head.bias", new long[] {numClasses});
+        }
+        return p;
+    }
+
+    /** Multiply-adds ×2 of one forward pass at an input of {@code h×w}, for GFLOP/s figures. */
+    public double flops(int h, int w) {
+        double n = numPrefixTokens() + (double) (h / patchSize) * (w / patchSize);
+        double d = embedDim;
+        double patch = 2.0 * (n - numPrefixTokens()) * d * inChans * patchSize * patchSize;
+        double attnProj = 2.0 * n * d * 3 * d + 2.0 * n * d * d;
+        double attnCore = 2.0 * 2.0 * n * n * d;
+        double mlp = 2.0 * n * d * mlpHidden + 2.0 * n * mlpInner() * d;
+        return patch + depth * (attnProj + attnCore + mlp);
+    }
+}

@@ -1,0 +1,247 @@
+package dev.unmask.core.vit;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dev.unmask.core.vit.layers.Attention;
+import dev.unmask.core.vit.layers.Block;
+import dev.unmask.core.vit.layers.LayerNorm;
+import dev.unmask.core.vit.layers.LayerScale;
+import dev.unmask.core.vit.layers.Linear;
+import dev.unmask.core.vit.layers.Mlp;
+import dev.unmask.core.vit.layers.PatchEmbedding;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One Vision Transformer for every checkpoint family (DINOv2 with and without registers, DINO v1,
+ * MAE, supervised timm and transformers ViTs), driven by a {@link ViTConfig}. Weights are in
+ * canonical names; {@link ViTLoader} converts checkpoints into them.
+ *
+ * <p>Every block runs in its own NDManager scope: DJL places an op's result in the manager of its
+ * first input, so without scoping all intermediates of a forward pass pile up until the caller's
+ * manager closes (15 GB for ViT-S at batch 32, DESIGN.md).
+ */
+public final class VisionTransformer implements AutoCloseable {
+    private final ViTConfig config;
+    private final NDManager manager;
+    private final Map<String, NDArray> parameters;
+    private final PatchEmbedding patchEmbed;
+    private final List<Block> blocks;
+    private final LayerNorm norm;
+    private final Linear head;
+    private final float[][] posGridValues;
+    private final NDArray posCls;
+    private final NDArray posRegisters;
+    private final Map<Long, NDArray> posCache = Collections.synchronizedMap(new LinkedHashMap<>());
+
+    /** Takes ownership of {@code manager}, which holds {@code params} (canonical names). */
+    public VisionTransformer(ViTConfig config, NDManager manager, Map<String, NDArray> params) {
+        this.config = config;
+        this.manager = manager;
+        this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(params));
+        float eps = config.normEps();
+        this.patchEmbed = PatchEmbedding.fromConv(params.get("patch_embed.proj.weight"), params.get("patch_embed.proj.bias"));
+        List<Block> bl = new ArrayList<>();
+        for (int i = 0; i < config.depth(); i++) {
+            String b = "blocks." + i + ".";
+            bl.add(new Block(
+                    new LayerNorm(params.get(b + "norm1.weight"), params.get(b + "norm1.bias"), eps),
+                    new Attention(new Linear(params.get(b + "attn.qkv.weight"), params.get(b + "attn.qkv.bias")),
+                            new Linear(params.get(b + "attn.proj.weight"), params.get(b + "attn.proj.bias")),
+                            config.numHeads()),
+                    new LayerScale(params.get(b + "ls1.gamma")),
+                    new LayerNorm(params.get(b + "norm2.weight"), params.get(b + "norm2.bias"), eps),
+                    new Mlp(new Linear(params.get(b + "mlp.fc1.weight"), params.get(b + "mlp.fc1.bias")),
+                            new Linear(params.get(b + "mlp.fc2.weight"), params.get(b + "mlp.fc2.bias")),
+                            config.swiglu()),
+                    new LayerScale(params.get(b + "ls2.gamma"))));
+        }
+        this.blocks = List.copyOf(bl);
+        this.norm = new LayerNorm(params.get("norm.weight"), params.get("norm.bias"), eps);
+        this.head = config.numClasses() > 0 ? new Linear(params.get("head.weight"), params.get("head.bias")) : null;
+
+        NDArray pos = params.get("pos_embed");
+        int prefix = config.posPrefix();
+        int grid = config.posGrid() * config.posGrid();
+        float[] all = pos.toFloatArray();
+        int d = config.embedDim();
+        this.posGridValues = new float[grid][d];
+        for (int i = 0; i < grid; i++) {
+            System.arraycopy(all, (prefix + i) * d, posGridValues[i], 0, d);
+        }
+        this.posCls = prefix > 0 ? pos.get(new NDIndex(":, 0:1, :")) : null;
+        this.posRegisters = prefix > 1 ? pos.get(new NDIndex(":, 1:{}, :", prefix)) : null;
+    }
+
+    public ViTConfig config() {
+        return config;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** Canonical name → tensor, for training, caching keys and the detector file. */
+    public Map<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    public List<Block> blocks() {
+        return blocks;
+    }
+
+    public LayerNorm norm() {
+        return norm;
+    }
+
+    /**
+     * The learned patch position grid resized to {@code gh × gw} with the family's resampling,
+     * row-major [gh·gw][D]. Unchanged when the grid already matches.
+     */
+    public float[][] positionGrid(int gh, int gw) {
+        int m = config.posGrid();
+        if (gh == m && gw == m) {
+            return posGridValues;
+        }
+        return config.resampling().resample(posGridValues, m, m, gh, gw);
+    }
+
+    private NDArray positionGridArray(int gh, int gw) {
+        long key = ((long) gh << 32) | gw;
+        synchronized (posCache) {
+            NDArray cached = posCache.get(key);
+            if (cached != null) {
+                return cached;
+            }
+            float[][] g = positionGrid(gh, gw);
+            float[] flat = new float[g.length * config.embedDim()];
+            for (int i = 0; i < g.length; i++) {
+                System.arraycopy(g[i], 0, flat, i * config.embedDim(), config.embedDim());
+            }
+            NDArray a = manager.create(flat, new Shape(1, g.length, config.embedDim()));
+            if (posCache.size() > 16) {
+                Long first = posCache.keySet().iterator().next();
+                posCache.remove(first).close();
+            }
+            posCache.put(key, a);
+            return a;
+        }
+    }
+
+    /**
+     * Patch embedding plus positions, then [CLS, registers, patches]. Position entries before the
+     * grid go to CLS (and registers when the checkpoint has entries for them); DINOv2 registers
+     * are inserted after the position embedding and get none.
+     */
+    public NDArray embed(NDArray images) {
+        long b = images.getShape().get(0);
+        int gh = (int) (images.getShape().get(2) / config.patchSize());
+        int gw = (int) (images.getShape().get(3) / config.patchSize());
+        NDArray patches = patchEmbed.forward(images).add(positionGridArray(gh, gw));
+        // Start from arrays of the call's scope: an op whose first input is a parameter would
+        // put its result in the model's long-lived manager.
+        NDManager scope = patches.getManager();
+        long d = config.embedDim();
+        int r = config.numRegisters();
+        NDArray cls = scope.zeros(new Shape(b, 1, d)).add(parameters.get("cls_token"));
+        if (posCls != null) {
+            cls = cls.add(posCls);
+        }
+        NDList parts = new NDList(cls);
+        if (r > 0) {
+            NDArray reg = scope.zeros(new Shape(b, r, d)).add(parameters.get("register_tokens"));
+            if (posRegisters != null) {
+                reg = reg.add(posRegisters);
+            }
+            parts.add(reg);
+        }
+        parts.add(patches);
+        return NDArrays.concat(parts, 1);
+    }
+
+    /** Runs block {@code i} in its own scope; the output (and attention) join {@code x}'s manager. */
+    public Attention.Result runBlock(int i, NDArray x, boolean keepProbs) {
+        NDManager parent = x.getManager();
+        try (NDManager scope = parent.newSubManager()) {
+            x.tempAttach(scope);
+            Attention.Result r = blocks.get(i).forward(x, keepProbs);
+            r.output().attach(parent);
+            if (r.probs() != null) {
+                r.probs().attach(parent);
+            }
+            return r;
+        }
+    }
+
+    /**
+     * Forward pass with the features every consumer needs.
+     *
+     * @param lastN           how many last blocks to report CLS for (clamped to the depth)
+     * @param keepBlockTokens also keep all normed tokens of those blocks (for the {@code all_*} probes)
+     * @param attention       keep the last block's attention probabilities
+     */
+    public ViTFeatures features(NDArray images, int lastN, boolean keepBlockTokens, boolean attention) {
+        int n = Math.max(1, Math.min(lastN, config.depth()));
+        NDManager parent = images.getManager();
+        try (NDManager scope = parent.newSubManager()) {
+            images.tempAttach(scope);
+            NDArray x = embed(images);
+            NDArray attn = null;
+            List<NDArray> cls = new ArrayList<>();
+            NDArray[] kept = keepBlockTokens ? new NDArray[n] : null;
+            for (int i = 0; i < config.depth(); i++) {
+                boolean last = i == config.depth() - 1;
+                Attention.Result r = runBlock(i, x, last && attention);
+                x.close();
+                x = r.output();
+                attn = r.probs();
+                int k = i - (config.depth() - n);
+                if (k >= 0 && !last) {
+                    NDArray normed = norm.forward(x);
+                    cls.add(normed.get(new NDIndex(":, 0:1, :")));
+                    if (kept != null) {
+                        kept[k] = normed;
+                    } else {
+                        normed.close();
+                    }
+                }
+            }
+            NDArray tokens = norm.forward(x);
+            cls.add(tokens.get(new NDIndex(":, 0:1, :")));
+            if (kept != null) {
+                kept[n - 1] = tokens;
+            }
+            NDArray clsLast = NDArrays.concat(new NDList(cls), 1);
+            tokens.attach(parent);
+            clsLast.attach(parent);
+            if (kept != null) {
+                for (NDArray a : kept) {
+                    a.attach(parent);
+                }
+            }
+            if (attn != null) {
+                attn.attach(parent);
+            }
+            int gh = (int) (images.getShape().get(2) / config.patchSize());
+            int gw = (int) (images.getShape().get(3) / config.patchSize());
+            return new ViTFeatures(tokens, clsLast, kept, attn, config.numRegisters(), gh, gw);
+        }
+    }
+
+    /** The checkpoint's own classifier on the final normed CLS, or null without one. */
+    public NDArray logits(ViTFeatures f) {
+        return head == null ? null : head.forward(f.clsFinal());
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.unmask.core.vit.layers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+
+/**
+ * Multi-head self-attention with a packed qkv projection. DJL has no fused attention op, so this
+ * is two batched matmuls around a softmax; the probabilities can be returned for explanations.
+ */
+public record Attention(Linear qkv, Linear proj, int numHeads) {
+
+    /** Output and, when {@code keepProbs}, the softmax probabilities [B, heads, N, N]. */
+    public record Result(NDArray output, NDArray probs) {}
+
+    public Result forward(NDArray x, boolean keepProbs) {
+        long b = x.getShape().get(0);
+        long n = x.getShape().get(1);
+        long d = x.getShape().get(2);
+        long hd = d / numHeads;
+        NDArray packed = qkv.forward(x).reshape(b, n, 3, numHeads, hd).transpose(2, 0, 3, 1, 4);
+        NDList parts = packed.split(3, 0);
+        NDArray q = parts.get(0).squeeze(0).mul((float) (1.0 / Math.sqrt(hd)));
+        NDArray k = parts.get(1).squeeze(0);
+        NDArray v = parts.get(2).squeeze(0);
+        NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
+        NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, d);
+        return new Result(proj.forward(out), keepProbs ? probs : null);
+    }
+}
