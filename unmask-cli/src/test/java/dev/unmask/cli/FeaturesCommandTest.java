@@ -1,0 +1,122 @@
+package dev.unmask.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class FeaturesCommandTest {
+
+    static Path golden(String name) {
+        String p = System.getProperty("unmask.golden");
+        Path dir = p == null ? Path.of("../../shared/golden", name) : Path.of(p, name);
+        Assumptions.assumeTrue(Files.isDirectory(dir), "golden case missing: " + dir);
+        return dir;
+    }
+
+    static double[] flat(JsonNode n) {
+        List<Double> out = new ArrayList<>();
+        walk(n, out);
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static void walk(JsonNode n, List<Double> out) {
+        if (n.isArray()) {
+            n.forEach(c -> walk(c, out));
+        } else {
+            out.add(n.asDouble());
+        }
+    }
+
+    static double relErr(double[] a, double[] b) {
+        if (a.length != b.length) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < a.length; i++) {
+            num += (a[i] - b[i]) * (a[i] - b[i]);
+            den += b[i] * b[i];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    @ParameterizedTest(name = "unmask features --json reproduces {0}")
+    @ValueSource(strings = {"dinov2_orig_tiny_reg", "dinov2_hf_small2", "dino_v1_tiny", "timm_vit_tiny", "mae_tiny"})
+    void jsonOutputMatchesGoldenCase(String name) throws Exception {
+        Path dir = golden(name);
+        CliRun r = CliRun.of("features", "--model", dir.toString(), "--image", dir.resolve("input.png").toString(), "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode got = new ObjectMapper().readTree(r.out());
+        JsonNode exp = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
+        for (String key : new String[] {"cls_final", "cls_last4", "patch_mean_final", "attn_last_cls", "reg_final", "logits"}) {
+            if (exp.has(key)) {
+                assertThat(got.has(key)).as(key).isTrue();
+                assertThat(relErr(flat(got.get(key)), flat(exp.get(key)))).as(key).isLessThanOrEqualTo(1e-4);
+            }
+        }
+        assertThat(got.get("cls_last4").size()).isEqualTo(exp.get("cls_last4").size());
+        assertThat(got.get("attn_last_cls").size()).isEqualTo(exp.get("attn_last_cls").size());
+    }
+
+    @Test
+    void imageNotAMultipleOfThePatchSizeIsAUserError(@TempDir Path tmp) throws Exception {
+        Path img = tmp.resolve("odd.png");
+        ImageIO.write(new BufferedImage(50, 50, BufferedImage.TYPE_INT_RGB), "png", img.toFile());
+        CliRun r = CliRun.of("features", "--model", golden("dinov2_orig_tiny_reg").toString(), "--image", img.toString(), "--json");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).isEqualTo(1);
+        assertThat(r.err()).contains("multiple of the patch size 14");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void resizeMakesAnyImageFit(@TempDir Path tmp) throws Exception {
+        Path img = tmp.resolve("odd.png");
+        ImageIO.write(new BufferedImage(50, 61, BufferedImage.TYPE_INT_RGB), "png", img.toFile());
+        CliRun r = CliRun.of("features", "--model", golden("dinov2_orig_tiny_reg").toString(), "--image", img.toString(),
+                "--resize", "56", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(new ObjectMapper().readTree(r.out()).get("attn_last_cls").get(0).size()).isEqualTo(16);
+    }
+
+    @Test
+    void missingImageAndModelAreOneLineErrors(@TempDir Path tmp) {
+        CliRun noImage = CliRun.of("features", "--model", golden("mae_tiny").toString(), "--image", tmp.resolve("nope.png").toString());
+        assertThat(noImage.exitCode()).isEqualTo(2);
+        assertThat(noImage.errLines()).isEqualTo(1);
+        CliRun noModel = CliRun.of("features", "--model", tmp.resolve("nothing").toString());
+        assertThat(noModel.exitCode()).isEqualTo(2);
+        assertThat(noModel.err()).contains("unmask pull");
+    }
+
+    @Test
+    void builtInDefaultRunsWithNoArguments(@TempDir Path home) {
+        String old = System.getProperty("unmask.home");
+        System.setProperty("unmask.home", home.toString());
+        try {
+            CliRun r = CliRun.of("features");
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            assertThat(r.out()).contains("cls_final  [384]").contains("dim 384, depth 12");
+            assertThat(r.err()).contains("random weights");
+            assertThat(home.resolve("builtin/demo_vits14_random/model.safetensors")).isRegularFile();
+        } finally {
+            if (old == null) {
+                System.clearProperty("unmask.home");
+            } else {
+                System.setProperty("unmask.home", old);
+            }
+        }
+    }
+}
