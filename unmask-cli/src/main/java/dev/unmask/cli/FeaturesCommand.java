@@ -58,9 +58,7 @@ final class FeaturesCommand implements Callable<Integer> {
             throw new UserError("--resize must be between 1 and 4096");
         }
         ModelDirectory md = ModelDirectory.open(dir);
-        if (!md.isViT()) {
-            throw new UserError(dir + ": architecture \"" + md.config().path("architecture").asText("?") + "\" is not a supported backbone");
-        }
+        md.vitSpec();
         int[][][] rgb = ImageTensor.readRgb(img);
         if (resize != null) {
             rgb = ImageTensor.resize(rgb, resize);

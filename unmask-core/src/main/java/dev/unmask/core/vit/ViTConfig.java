@@ -41,8 +41,29 @@ public record ViTConfig(
     public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
 
     public ViTConfig {
-        if (embedDim <= 0 || depth <= 0 || numHeads <= 0 || embedDim % numHeads != 0) {
-            throw new IllegalArgumentException("embed_dim " + embedDim + " must be a positive multiple of num_heads " + numHeads);
+        if (embedDim <= 0 || embedDim > 16384 || numHeads <= 0 || embedDim % numHeads != 0) {
+            throw new IllegalArgumentException("embed_dim " + embedDim + " must be a positive multiple of num_heads " + numHeads + " (at most 16384)");
+        }
+        if (depth <= 0 || depth > 256) {
+            throw new IllegalArgumentException("depth " + depth + " must be between 1 and 256");
+        }
+        if (patchSize <= 0 || patchSize > 1024 || inChans <= 0 || inChans > 64) {
+            throw new IllegalArgumentException("patch size " + patchSize + " / channels " + inChans + " out of range");
+        }
+        if (posGrid <= 0 || posGrid > 1024) {
+            throw new IllegalArgumentException("trained image size gives a position grid of " + posGrid + " patches per side");
+        }
+        if (mlpHidden <= 0 || mlpHidden > 262144 || (swiglu && mlpHidden % 2 != 0)) {
+            throw new IllegalArgumentException("feed-forward width " + mlpHidden + " out of range");
+        }
+        if (numRegisters < 0 || numRegisters > 256 || numClasses < 0 || numClasses > 1_000_000 || imageSize <= 0) {
+            throw new IllegalArgumentException("registers, classes or input size out of range");
+        }
+        if (!(normEps > 0) || normEps > 1) {
+            throw new IllegalArgumentException("layer_norm_eps " + normEps + " must be in (0, 1]");
+        }
+        if (mean.length != 3 || std.length != 3) {
+            throw new IllegalArgumentException("mean and std need 3 values");
         }
         mean = mean.clone();
         std = std.clone();

@@ -41,6 +41,14 @@ public final class ViTConfigs {
     }
 
     public static Spec parse(JsonNode config, String where) {
+        try {
+            return parseUnchecked(config, where);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new UserError(where + ": " + e.getMessage());
+        }
+    }
+
+    private static Spec parseUnchecked(JsonNode config, String where) {
         if (!config.isObject()) {
             throw new UserError(where + ": config is not a JSON object");
         }
@@ -69,7 +77,7 @@ public final class ViTConfigs {
                 ViTConfig cfg = new ViTConfig("dinov2", d, a.intv("num_hidden_layers", 12),
                         a.intv("num_attention_heads", 12), mlpHidden(d, ratio, swiglu), swiglu,
                         a.intv("patch_size", 14), a.intv("num_channels", 3),
-                        a.intv("image_size", 518) / a.intv("patch_size", 14), 1, r, true,
+                        grid(a.intv("image_size", 518), a.intv("patch_size", 14)), 1, r, true,
                         a.bool("qkv_bias", true), (float) a.num("layer_norm_eps", 1e-6),
                         reg ? PositionResampling.DINOV2_REGISTERS : PositionResampling.DINOV2,
                         0, 224, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
@@ -84,7 +92,7 @@ public final class ViTConfigs {
                 // The research code of both uses LayerNorm eps 1e-6; the Hub configs say 1e-12.
                 ViTConfig cfg = new ViTConfig(mae ? "mae" : "dino_v1", d, a.intv("num_hidden_layers", 12),
                         a.intv("num_attention_heads", 12), a.intv("intermediate_size", 4 * d), false,
-                        p, a.intv("num_channels", 3), img / p, 1, 0, false, a.bool("qkv_bias", true), 1e-6f,
+                        p, a.intv("num_channels", 3), grid(img, p), 1, 0, false, a.bool("qkv_bias", true), 1e-6f,
                         mae ? PositionResampling.TIMM : PositionResampling.DINO_V1,
                         0, img, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
                 return new Spec(cfg, TransformersLayout.INSTANCE);
@@ -144,7 +152,7 @@ public final class ViTConfigs {
                     a.bool("interpolate_antialias", reg));
             ViTConfig cfg = new ViTConfig("dinov2", d, a.intv("depth", size[1]), a.intv("num_heads", size[2]),
                     mlpHidden(d, a.num("mlp_ratio", 4.0), swiglu), swiglu, patch, a.intv("in_chans", 3),
-                    img / patch, 1, a.intv("num_register_tokens", reg ? 4 : 0), initValues != 0,
+                    grid(img, patch), 1, a.intv("num_register_tokens", reg ? 4 : 0), initValues != 0,
                     a.bool("qkv_bias", true), 1e-6f, rs, 0, cfgInput > 0 ? cfgInput : 224, mean, std);
             return new Spec(cfg, ResearchLayout.ORIGINAL);
         }
@@ -154,7 +162,7 @@ public final class ViTConfigs {
             int patch = a.intv("patch_size", Integer.parseInt(m.group(2)));
             int img = a.imgSize("img_size", 224);
             ViTConfig cfg = new ViTConfig("dino_v1", d, a.intv("depth", 12), a.intv("num_heads", base ? 12 : 6),
-                    (int) (d * a.num("mlp_ratio", 4.0)), false, patch, a.intv("in_chans", 3), img / patch, 1, 0,
+                    (int) (d * a.num("mlp_ratio", 4.0)), false, patch, a.intv("in_chans", 3), grid(img, patch), 1, 0,
                     false, a.bool("qkv_bias", true), 1e-6f, PositionResampling.DINO_V1, numClasses,
                     cfgInput > 0 ? cfgInput : img, mean, std);
             return new Spec(cfg, ResearchLayout.ORIGINAL);
@@ -169,7 +177,7 @@ public final class ViTConfigs {
             int patch = a.intv("patch_size", Integer.parseInt(m.group(2)));
             int img = a.imgSize("img_size", 224);
             ViTConfig cfg = new ViTConfig("mae", d, a.intv("depth", size[1]), a.intv("num_heads", size[2]),
-                    (int) (d * a.num("mlp_ratio", 4.0)), false, patch, a.intv("in_chans", 3), img / patch, 1, 0,
+                    (int) (d * a.num("mlp_ratio", 4.0)), false, patch, a.intv("in_chans", 3), grid(img, patch), 1, 0,
                     false, a.bool("qkv_bias", true), 1e-6f, PositionResampling.TIMM, 0,
                     cfgInput > 0 ? cfgInput : img, mean, std);
             return new Spec(cfg, ResearchLayout.ORIGINAL);
@@ -223,10 +231,20 @@ public final class ViTConfigs {
         }
         double initValues = a.num("init_values", dinov2 ? 1e-5 : 0.0);
         ViTConfig cfg = new ViTConfig("timm", d, a.intv("depth", size[1]), a.intv("num_heads", size[2]), hidden, swiglu,
-                patch, a.intv("in_chans", 3), img / patch, noEmbedClass ? 0 : 1 + regs, regs, initValues != 0,
+                patch, a.intv("in_chans", 3), grid(img, patch), noEmbedClass ? 0 : 1 + regs, regs, initValues != 0,
                 a.bool("qkv_bias", true), 1e-6f, PositionResampling.TIMM, numClasses,
                 cfgInput > 0 ? cfgInput : Math.min(img, 224), mean, std);
         return new Spec(cfg, ResearchLayout.TIMM);
+    }
+
+    private static int grid(int imageSize, int patchSize) {
+        if (patchSize <= 0) {
+            throw new IllegalArgumentException("patch_size must be positive");
+        }
+        if (imageSize < patchSize) {
+            throw new IllegalArgumentException("image size " + imageSize + " is smaller than the patch size " + patchSize);
+        }
+        return imageSize / patchSize;
     }
 
     /** DINOv2's SwiGLU width: 2/3 of the MLP width rounded up to 8, packed twice into one projection. */
