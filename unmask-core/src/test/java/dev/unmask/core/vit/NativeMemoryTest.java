@@ -1,0 +1,53 @@
+package dev.unmask.core.vit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.unmask.core.model.RandomWeights;
+import dev.unmask.core.vit.layers.PositionResampling;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** Ten thousand forward passes must not grow native memory: every intermediate is freed per block. */
+class NativeMemoryTest {
+
+    static long rssKiB() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS");
+    }
+
+    @Test
+    void tenThousandForwardCallsDoNotGrowNativeMemory() throws Exception {
+        ViTConfig cfg = new ViTConfig("dinov2", 64, 2, 4, 256, false, 8, 3, 6, 1, 2, true, true, 1e-6f,
+                PositionResampling.DINOV2_REGISTERS, 0, 32, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
+        try (NDManager root = NDManager.newBaseManager(); VisionTransformer vit = RandomWeights.vitModel(cfg, 3, root)) {
+            NDArray input = root.randomNormal(new Shape(2, 3, 32, 32));
+            long before = 0;
+            float checksum = 0;
+            for (int i = 0; i < 11_000; i++) {
+                if (i == 1_000) {
+                    System.gc();
+                    before = rssKiB();
+                }
+                // The caller's own scope, as the CLI and trainers use it.
+                try (NDManager call = root.newSubManager()) {
+                    input.tempAttach(call);
+                    ViTFeatures f = vit.features(input, 4, i % 2 == 0, true);
+                    checksum += f.clsFinal().getFloat(0, 0);
+                }
+            }
+            System.gc();
+            long after = rssKiB();
+            System.out.printf("RSS after 1,000 calls %d KiB, after 11,000 calls %d KiB%n", before, after);
+            assertThat(Float.isFinite(checksum)).isTrue();
+            assertThat(after - before).as("native memory growth over 10,000 calls (KiB)").isLessThan(48 * 1024);
+        }
+    }
+}
