@@ -245,6 +245,9 @@ public final class ModelPuller {
                         + "run the command again");
             }
         }
+        if (meta.sha256() == null && meta.gitOid() == null) {
+            listener.note("the Hub published no checksum for " + file + "; recorded the SHA-256 of what arrived");
+        }
         Files.createDirectories(dir);
         AtomicFiles.moveIntoPlace(partial, target);
         PulledSnapshot.PulledFile result = new PulledSnapshot.PulledFile(file, size, actual, meta.lfs());
