@@ -71,6 +71,11 @@ public final class ModelResolver {
 
     /** Names never start like paths or hold more than one '/', so such text was meant as a directory. */
     private static boolean looksLikePath(String text) {
+        // A revision may hold slashes (refs/pr/3); only the name before '@' tells.
+        int at = text.indexOf('@');
+        if (at > 0) {
+            text = text.substring(0, at);
+        }
         return text.startsWith("/") || text.startsWith(".") || text.startsWith("~") || text.contains("\\")
                 || text.endsWith("/") || text.indexOf('/') != text.lastIndexOf('/') || text.endsWith(".safetensors");
     }

@@ -54,6 +54,8 @@ class ModelResolverTest {
                 .hasMessageEndingWith("run: unmask pull dinov2_vits14");
         assertThatThrownBy(() -> resolver.locate("facebook/dinov2-small@v1"))
                 .hasMessageEndingWith("run: unmask pull facebook/dinov2-small --revision v1");
+        assertThatThrownBy(() -> resolver.locate("facebook/dinov2-small@refs/pr/1"))
+                .hasMessageEndingWith("run: unmask pull facebook/dinov2-small --revision refs/pr/1");
         assertThat(hub.requests()).isEmpty();
     }
 
