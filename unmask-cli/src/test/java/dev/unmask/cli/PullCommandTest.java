@@ -404,6 +404,7 @@ class PullCommandTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the lock only has to be held
     void aSecondPullOfTheSameRepoWaitsItsTurn() throws IOException {
         smallRepo();
         Path lockFile = Files.createDirectories(home.resolve("models/facebook--dinov2-small")).resolve(".lock");

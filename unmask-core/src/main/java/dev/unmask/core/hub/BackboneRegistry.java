@@ -65,8 +65,7 @@ public final class BackboneRegistry {
             throw new UserError(what + ": no \"backbones\" object");
         }
         Map<String, Backbone> byName = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = entries.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : entries.properties()) {
             String name = e.getKey();
             JsonNode entry = e.getValue();
             if (!NAME.matcher(name).matches()) {

@@ -18,7 +18,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -174,8 +173,7 @@ final class ModelCache {
             throw new UserError(what + ": no \"files\"");
         }
         List<PulledSnapshot.PulledFile> files = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = filesNode.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : filesNode.properties()) {
             String name = checkFileName(e.getKey(), what);
             JsonNode f = e.getValue();
             long size = f.path("size").asLong(-1);

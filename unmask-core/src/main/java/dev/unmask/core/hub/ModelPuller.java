@@ -48,6 +48,7 @@ public final class ModelPuller {
      * is used without asking the Hub; with {@code update}, the Hub is asked which commit the
      * revision names now (a moved branch brings a new snapshot; the old one stays).
      */
+    @SuppressWarnings("try") // the lock is held for its scope, not used
     public PullResult pull(ModelRef ref, boolean update) {
         try (ModelCache.Lock lock = cache.lock(ref.repo())) {
             if (!update) {
@@ -277,6 +278,8 @@ public final class ModelPuller {
                 throw new UserError("the server refused to send " + file + " of " + repo + " (HTTP 416)");
             }
         }
+        boolean oversized = false;
+        long limit;
         try (HubClient.Body body = opened; FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             if (body.offset() != have) {
                 // The server ignored Range and sends everything: start over with it.
@@ -290,7 +293,7 @@ public final class ModelPuller {
                 throw new UserError("the download server announced " + body.total() + " bytes for " + file + " of " + repo
                         + ", the Hub published " + meta.size() + "; run the command again");
             }
-            long limit = total >= 0 ? total : MAX_UNKNOWN_SIZE;
+            limit = total >= 0 ? total : MAX_UNKNOWN_SIZE;
             listener.started(file, PullListener.Activity.DOWNLOADING, total, have);
             long done = have;
             byte[] buffer = new byte[1 << 16];
@@ -298,10 +301,8 @@ public final class ModelPuller {
             try {
                 for (int n; (n = in.read(buffer)) > 0; ) {
                     if (done + n > limit) {
-                        out.close();
-                        Files.deleteIfExists(partial);
-                        throw new UserError("the download server sent more than " + limit + " bytes for " + file
-                                + " of " + repo + "; the download was deleted");
+                        oversized = true;
+                        break;
                     }
                     sha.update(buffer, 0, n);
                     ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
@@ -316,12 +317,17 @@ public final class ModelPuller {
                 out.force(false);
                 throw interrupted(file, repo, done, total, StrictJson.oneLine(e.getMessage()), e);
             }
-            out.force(true);
-            if (total >= 0 && done < total) {
-                throw interrupted(file, repo, done, total, "connection closed early", null);
+            if (!oversized) {
+                out.force(true);
+                if (total >= 0 && done < total) {
+                    throw interrupted(file, repo, done, total, "connection closed early", null);
+                }
+                return new Transfer(have, done);
             }
-            return new Transfer(have, done);
         }
+        Files.deleteIfExists(partial);
+        throw new UserError("the download server sent more than " + limit + " bytes for " + file + " of " + repo
+                + "; the download was deleted");
     }
 
     /** Where a transfer started (0 unless resumed) and the file's final length. */

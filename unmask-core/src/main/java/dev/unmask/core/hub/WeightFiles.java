@@ -3,7 +3,6 @@ package dev.unmask.core.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.StrictJson;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -26,8 +25,8 @@ final class WeightFiles {
             throw new UserError(what + ": no \"weight_map\" object");
         }
         TreeSet<String> shards = new TreeSet<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-            JsonNode v = it.next().getValue();
+        for (Map.Entry<String, JsonNode> e : map.properties()) {
+            JsonNode v = e.getValue();
             if (!v.isTextual()) {
                 throw new UserError(what + ": a weight_map value is not a file name");
             }
