@@ -1,0 +1,42 @@
+package dev.unmask.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.unmask.core.hub.PullListener;
+import dev.unmask.core.hub.PulledSnapshot;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+class ProgressReporterTest {
+    private final PulledSnapshot.PulledFile done = new PulledSnapshot.PulledFile("model.safetensors", 2_000_000,
+            "ab".repeat(32), true);
+
+    @Test
+    void aTerminalGetsABarWithEtaThenOneLinePerFile() {
+        StringWriter err = new StringWriter();
+        ProgressReporter p = new ProgressReporter(new PrintWriter(err), true);
+        p.started("model.safetensors", PullListener.Activity.DOWNLOADING, 2_000_000, 0);
+        p.progress("model.safetensors", 1_000_000, 2_000_000);
+        p.finished("model.safetensors", done, "downloaded");
+        assertThat(err.toString()).startsWith("\rmodel.safetensors [###############               ]  50% 1.0 MB / 2.0 MB")
+                .contains("ETA ")
+                .endsWith("\r\u001b[K  model.safetensors  2.0 MB  sha256 abababababab… (verified)  downloaded" + System.lineSeparator());
+    }
+
+    @Test
+    void aLogGetsOnlyTheSummaryLines() {
+        StringWriter err = new StringWriter();
+        ProgressReporter p = new ProgressReporter(new PrintWriter(err), false);
+        p.started("model.safetensors", PullListener.Activity.DOWNLOADING, 2_000_000, 0);
+        p.progress("model.safetensors", 1_000_000, 2_000_000);
+        p.finished("model.safetensors", done, "resumed at 1.0 MB");
+        assertThat(err.toString().lines()).containsExactly("  model.safetensors  2.0 MB  sha256 abababababab… (verified)  resumed at 1.0 MB");
+    }
+
+    @Test
+    void durationsReadLikeClocks() {
+        assertThat(ProgressReporter.duration(75)).isEqualTo("1:15");
+        assertThat(ProgressReporter.duration(3725)).isEqualTo("1:02:05");
+    }
+}
