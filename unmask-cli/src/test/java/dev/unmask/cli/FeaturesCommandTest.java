@@ -98,7 +98,21 @@ class FeaturesCommandTest {
         assertThat(noImage.errLines()).isEqualTo(1);
         CliRun noModel = CliRun.of("features", "--model", tmp.resolve("nothing").toString());
         assertThat(noModel.exitCode()).isEqualTo(2);
-        assertThat(noModel.err()).contains("unmask pull");
+        assertThat(noModel.err()).contains("no such model directory");
+        String old = System.getProperty("unmask.home");
+        System.setProperty("unmask.home", tmp.resolve("empty-home").toString());
+        try {
+            CliRun notPulled = CliRun.of("features", "--model", "dinov2_vits14");
+            assertThat(notPulled.exitCode()).isEqualTo(2);
+            assertThat(notPulled.errLines()).isEqualTo(1);
+            assertThat(notPulled.err()).contains("unmask pull dinov2_vits14");
+        } finally {
+            if (old == null) {
+                System.clearProperty("unmask.home");
+            } else {
+                System.setProperty("unmask.home", old);
+            }
+        }
     }
 
     @Test

@@ -40,14 +40,7 @@ public final class BuiltinModels {
     }
 
     public static Path home() {
-        String p = System.getProperty("unmask.home");
-        if (p == null || p.isBlank()) {
-            p = System.getenv("UNMASK_HOME");
-        }
-        if (p == null || p.isBlank()) {
-            return Path.of(System.getProperty("user.home"), ".cache", "unmask");
-        }
-        return Path.of(p);
+        return dev.unmask.core.hub.HubSettings.fromEnvironment().home();
     }
 
     /** The demo model directory (config.json in the original DINOv2 form + model.safetensors). */
