@@ -8,8 +8,6 @@ import dev.unmask.core.checkpoint.ResearchLayout;
 import dev.unmask.core.checkpoint.TransformersLayout;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.vit.layers.PositionResampling;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -377,9 +375,5 @@ public final class ViTConfigs {
             }
             return n.get(2).asInt();
         }
-    }
-
-    static Iterator<Map.Entry<String, JsonNode>> fields(JsonNode n) {
-        return n.fields();
     }
 }
