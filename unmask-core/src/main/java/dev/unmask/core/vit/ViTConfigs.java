@@ -64,6 +64,11 @@ public final class ViTConfigs {
     private static Spec transformers(JsonNode c, String where) {
         String type = text(c, "model_type", null);
         Args a = new Args(c, where);
+        // All four families use exact (erf) GELU; another activation would silently change every output.
+        String act = a.text("hidden_act", "gelu");
+        if (!act.equals("gelu")) {
+            throw new UserError(where + ": hidden_act \"" + StrictJson.oneLine(act) + "\" is not supported (only exact \"gelu\")");
+        }
         switch (type) {
             case "dinov2":
             case "dinov2_with_registers": {
