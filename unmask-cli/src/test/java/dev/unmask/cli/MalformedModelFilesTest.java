@@ -220,6 +220,7 @@ class MalformedModelFilesTest {
             "{\"model_type\": \"dinov2\", \"layer_norm_eps\": 0}",
             "{\"model_type\": \"dinov2\", \"qkv_bias\": \"yes\"}",
             "{\"model_type\": \"dinov2\", \"use_swiglu_ffn\": 1}",
+            "{\"model_type\": \"dinov2\", \"hidden_act\": \"quick_gelu\"}",
             "{\"model_type\": \"dinov2\"}",
             "{\"model_type\": \"vit_mae\"}",
             "{\"model_type\": \"vit\", \"hidden_size\": 64, \"num_attention_heads\": 4}",
