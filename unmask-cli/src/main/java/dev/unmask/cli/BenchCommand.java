@@ -48,6 +48,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print results as JSON.")
     boolean json;
 
+    @Option(names = "--profile", description = "Also time each op of one transformer block separately (where the time goes).")
+    boolean profile;
+
     @Override
     public Integer call() {
         Map<String, ViTConfig> known = new LinkedHashMap<>();
@@ -96,6 +99,9 @@ final class BenchCommand implements Callable<Integer> {
                         if (!json) {
                             out.printf("%-8s %5d %10.2f %12.1f %10.1f %7.0f%%%n", name, b, ips, perBatch * 1e3, gflops, 100 * gflops / peak);
                             out.flush();
+                        }
+                        if (profile) {
+                            row.set("profile", BlockProfile.run(vit, manager, b, size, json ? null : out));
                         }
                     }
                 }
