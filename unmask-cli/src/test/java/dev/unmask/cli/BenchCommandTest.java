@@ -1,0 +1,41 @@
+package dev.unmask.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+/** The benchmark command runs end to end and reports consistent figures (it times nothing here). */
+class BenchCommandTest {
+
+    @Test
+    void reportsThroughputFlopsAndProfileAsJson() throws Exception {
+        CliRun r = CliRun.of("bench", "--models", "vits14", "--batch", "1,2", "--size", "56", "--seconds", "0", "--profile", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("ceiling_gflops").asDouble()).isPositive();
+        JsonNode rows = j.get("results");
+        assertThat(rows).hasSize(2);
+        for (JsonNode row : rows) {
+            double ips = row.get("images_per_s").asDouble();
+            assertThat(ips).isPositive();
+            // GFLOP/s must be images/s × the analytic FLOPs of ViT-S/14 at 56×56 (17 tokens).
+            assertThat(row.get("gflops").asDouble()).isCloseTo(ips * row.get("gflop_per_image").asDouble(),
+                    org.assertj.core.data.Percentage.withPercentage(1e-6));
+            // By hand: 17 tokens, D 384, MLP 1536; per block 2·17·384·1152 + 2·17·384² + 4·17²·384 + 4·17·384·1536,
+            // times 12 blocks, plus the patch embedding 2·16·384·588: 0.7345 GFLOP.
+            assertThat(row.get("gflop_per_image").asDouble()).isCloseTo(0.7345, org.assertj.core.data.Offset.offset(0.001));
+            assertThat(row.get("profile")).hasSizeGreaterThan(8);
+        }
+    }
+
+    @Test
+    void badArgumentsAreOneLineErrors() {
+        for (String[] args : new String[][] {{"bench", "--size", "30"}, {"bench", "--models", "vit_huge"}, {"bench", "--batch", "0"}}) {
+            CliRun r = CliRun.of(args);
+            assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(r.errLines()).isEqualTo(1);
+        }
+    }
+}
