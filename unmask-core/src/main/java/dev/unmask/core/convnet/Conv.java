@@ -71,6 +71,11 @@ final class Conv {
         return (int) Math.max((outSize - 1) * stride + kernel - size, 0);
     }
 
+    /** Padding added before (above / left of) an input of this size. */
+    int padBefore(int size) {
+        return staticPad < 0 ? sameTotal(size) / 2 : staticPad;
+    }
+
     int outSize(int size) {
         if (staticPad < 0) {
             return (size + stride - 1) / stride;

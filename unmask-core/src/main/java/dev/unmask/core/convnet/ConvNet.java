@@ -60,8 +60,8 @@ public abstract class ConvNet implements AutoCloseable {
     /** The smallest height and width the network accepts. */
     abstract int minInputSize();
 
-    /** Multiply-adds of every convolution for one h x w image (the classifier is added here). */
-    abstract long convMacs(int h, int w);
+    /** Walks stem, stages and head (not the classifier) through {@code t}. */
+    abstract void trace(Trace t);
 
     /**
      * Multi-level features of a [B, 3, H, W] float32 batch (already normalised with the
@@ -109,9 +109,10 @@ public abstract class ConvNet implements AutoCloseable {
      * {@code y_c = sum_k W[c,k] mean_ij A_k(i,j) + b_c}, so {@code alpha_k = W[c,k] / (h w)}
      * exactly; it is computed in closed form rather than by autograd, because DJL allows one
      * gradient recording per process and a server must explain requests concurrently. (The
-     * tests check it against autograd.) The map is {@code relu(sum_k alpha_k A_k)}, upsampled
-     * bilinearly (half-pixel centres, as {@code F.interpolate(align_corners=False)}) and
-     * min-max normalised; an all-zero map stays zero.
+     * tests check it against autograd.) The map is {@code relu(sum_k alpha_k A_k)}, min-max
+     * normalised (an all-zero map stays zero) and upsampled bilinearly with each cell placed on
+     * the input pixel its receptive field is centred on (see {@link Trace}); a plain resize, as
+     * most Grad-CAM code does, would shift the heat map by half a cell.
      */
     public final float[][][] gradCam(NDArray input, NDArray headWeight, NDArray headBias, int targetClass) {
         checkInput(input);
@@ -131,9 +132,11 @@ public abstract class ConvNet implements AutoCloseable {
             }
             NDArray alpha = work.create(row, new Shape(1, row.length, 1, 1));
             float[] cams = Activation.relu(map.mul(alpha).sum(new int[] {1})).toFloatArray();
+            Trace grid = new Trace(height, width);
+            trace(grid);
             float[][][] out = new float[batch][][];
             for (int b = 0; b < batch; b++) {
-                out[b] = normalise(upsampleBilinear(cams, b * h * w, h, w, height, width));
+                out[b] = normalise(upsample(cams, b * h * w, h, w, grid, height, width));
             }
             return out;
         }
@@ -145,7 +148,9 @@ public abstract class ConvNet implements AutoCloseable {
             throw new UserError(architecture + " needs inputs of at least " + minInputSize() + "x" + minInputSize()
                     + ", not " + h + "x" + w);
         }
-        long macs = convMacs(h, w);
+        Trace t = new Trace(h, w);
+        trace(t);
+        long macs = t.macs;
         if (classifier() != null) {
             macs += (long) classifier().in() * classifier().out();
         }
@@ -259,16 +264,17 @@ public abstract class ConvNet implements AutoCloseable {
         return row;
     }
 
-    static float[][] upsampleBilinear(float[] src, int offset, int h, int w, int outH, int outW) {
+    /** Bilinear interpolation between cell centres; beyond the outermost centres, the edge value. */
+    static float[][] upsample(float[] src, int offset, int h, int w, Trace grid, int outH, int outW) {
         float[][] out = new float[outH][outW];
         for (int y = 0; y < outH; y++) {
-            double sy = Math.max(0.0, (y + 0.5) * h / outH - 0.5);
-            int y0 = Math.min((int) sy, h - 1);
+            double sy = clamp((y - grid.offset[0]) / grid.stride[0], h - 1);
+            int y0 = (int) sy;
             int y1 = Math.min(y0 + 1, h - 1);
             double fy = sy - y0;
             for (int x = 0; x < outW; x++) {
-                double sx = Math.max(0.0, (x + 0.5) * w / outW - 0.5);
-                int x0 = Math.min((int) sx, w - 1);
+                double sx = clamp((x - grid.offset[1]) / grid.stride[1], w - 1);
+                int x0 = (int) sx;
                 int x1 = Math.min(x0 + 1, w - 1);
                 double fx = sx - x0;
                 double top = src[offset + y0 * w + x0] * (1 - fx) + src[offset + y0 * w + x1] * fx;
@@ -277,6 +283,10 @@ public abstract class ConvNet implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    private static double clamp(double v, int max) {
+        return Math.min(Math.max(v, 0.0), max);
     }
 
     static float[][] normalise(float[][] map) {

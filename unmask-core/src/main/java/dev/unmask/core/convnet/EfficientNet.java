@@ -282,19 +282,9 @@ public final class EfficientNet extends ConvNet {
                 w.conv(block + ".se.conv_expand", reduced, chs, 1, 1, 1, 0, true));
     }
 
-    /** A residual block: its forward pass and its multiply-adds (moving {@code hw} to its output size). */
+    /** A residual block: its forward pass, and its layers for {@link Trace}. */
     private interface Block extends UnaryOperator<NDArray> {
-        long macs(int[] hw);
-    }
-
-    private static long macs(int[] hw, Conv... convs) {
-        long total = 0;
-        for (Conv c : convs) {
-            hw[0] = c.outSize(hw[0]);
-            hw[1] = c.outSize(hw[1]);
-            total += c.macs(hw[0], hw[1]);
-        }
-        return total;
+        void trace(Trace t);
     }
 
     private static NDArray residual(NDArray y, NDArray x, boolean add) {
@@ -311,8 +301,11 @@ public final class EfficientNet extends ConvNet {
             return se == null ? x : se.apply(x);
         }
 
-        static long macs(SqueezeExcite se) {
-            return se == null ? 0 : se.reduce.macs(1, 1) + se.expand.macs(1, 1);
+        static void trace(SqueezeExcite se, Trace t) {
+            if (se != null) {
+                t.pooled(se.reduce);
+                t.pooled(se.expand);
+            }
         }
     }
 
@@ -324,8 +317,8 @@ public final class EfficientNet extends ConvNet {
         }
 
         @Override
-        public long macs(int[] hw) {
-            return EfficientNet.macs(hw, conv);
+        public void trace(Trace t) {
+            t.conv(conv);
         }
     }
 
@@ -338,8 +331,10 @@ public final class EfficientNet extends ConvNet {
         }
 
         @Override
-        public long macs(int[] hw) {
-            return EfficientNet.macs(hw, dw, pw) + SqueezeExcite.macs(se);
+        public void trace(Trace t) {
+            t.conv(dw);
+            SqueezeExcite.trace(se, t);
+            t.conv(pw);
         }
     }
 
@@ -353,8 +348,11 @@ public final class EfficientNet extends ConvNet {
         }
 
         @Override
-        public long macs(int[] hw) {
-            return EfficientNet.macs(hw, pw, dw, pwl) + SqueezeExcite.macs(se);
+        public void trace(Trace t) {
+            t.conv(pw);
+            t.conv(dw);
+            SqueezeExcite.trace(se, t);
+            t.conv(pwl);
         }
     }
 
@@ -367,8 +365,10 @@ public final class EfficientNet extends ConvNet {
         }
 
         @Override
-        public long macs(int[] hw) {
-            return EfficientNet.macs(hw, exp, pwl) + SqueezeExcite.macs(se);
+        public void trace(Trace t) {
+            t.conv(exp);
+            SqueezeExcite.trace(se, t);
+            t.conv(pwl);
         }
     }
 
@@ -417,14 +417,13 @@ public final class EfficientNet extends ConvNet {
     }
 
     @Override
-    long convMacs(int h, int w) {
-        int[] hw = {h, w};
-        long total = macs(hw, stem);
+    void trace(Trace t) {
+        t.conv(stem);
         for (List<Block> stage : stages) {
             for (Block b : stage) {
-                total += b.macs(hw);
+                b.trace(t);
             }
         }
-        return total + macs(hw, head);
+        t.conv(head);
     }
 }

@@ -66,8 +66,9 @@ public final class Xception extends ConvNet {
             return pointwise.apply(depthwise.apply(x));
         }
 
-        long macs(int h, int w) {
-            return depthwise.macs(h, w) + pointwise.macs(h, w);
+        void trace(Trace t) {
+            t.conv(depthwise);
+            t.conv(pointwise);
         }
     }
 
@@ -104,16 +105,14 @@ public final class Xception extends ConvNet {
             return y.addi(skip == null ? x : skip.apply(x));
         }
 
-        long macs(int[] hw) {
-            long total = 0;
-            for (SeparableBn s : reps) {
-                total += s.macs(hw[0], hw[1]);
-            }
+        void trace(Trace t) {
+            reps.forEach(r -> r.trace(t));
             if (stride != 1) {
-                hw[0] = (hw[0] - 1) / stride + 1;
-                hw[1] = (hw[1] - 1) / stride + 1;
+                t.pool(3, stride, 1);
             }
-            return total + (skip == null ? 0 : skip.macs(hw[0], hw[1]));
+            if (skip != null) {
+                t.branch(skip);
+            }
         }
     }
 
@@ -186,15 +185,11 @@ public final class Xception extends ConvNet {
     }
 
     @Override
-    long convMacs(int h, int w) {
-        int[] hw = {conv1.outSize(h), conv1.outSize(w)};
-        long total = conv1.macs(hw[0], hw[1]);
-        hw[0] = conv2.outSize(hw[0]);
-        hw[1] = conv2.outSize(hw[1]);
-        total += conv2.macs(hw[0], hw[1]);
-        for (Block b : blocks) {
-            total += b.macs(hw);
-        }
-        return total + conv3.macs(hw[0], hw[1]) + conv4.macs(hw[0], hw[1]);
+    void trace(Trace t) {
+        t.conv(conv1);
+        t.conv(conv2);
+        blocks.forEach(b -> b.trace(t));
+        conv3.trace(t);
+        conv4.trace(t);
     }
 }
