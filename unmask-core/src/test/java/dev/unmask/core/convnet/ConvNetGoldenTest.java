@@ -66,6 +66,10 @@ class ConvNetGoldenTest {
             }
             System.out.printf("%s max relative error %.2e; %s%n", name,
                     errors.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow(), errors);
+            // For the record: distance to the float64 reference (BN folding is done in double).
+            System.out.printf("%s vs float64 reference: features %.2e, logits %.2e%n", name,
+                    GoldenCase.relativeError(f.pooled().toFloatArray(), GoldenCase.vector(golden.expectedF64, "features")),
+                    GoldenCase.relativeError(f.logits().toFloatArray(), GoldenCase.vector(golden.expectedF64, "logits")));
 
             assertThat(f.pooled().getShape().get(1)).isEqualTo(net.numFeatures());
             assertThat(f.logits().getShape().get(1)).isEqualTo(net.numClasses());

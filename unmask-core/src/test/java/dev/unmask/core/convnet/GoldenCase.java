@@ -21,6 +21,8 @@ final class GoldenCase {
     final Path dir;
     final JsonNode config;
     final JsonNode expected;
+    /** The same reference computed in float64: how far float32 itself is from the truth. */
+    final JsonNode expectedF64;
 
     GoldenCase(String name) {
         String root = System.getProperty("unmask.golden");
@@ -28,6 +30,7 @@ final class GoldenCase {
         dir = Path.of(root, name);
         config = StrictJson.read(dir.resolve("config.json"));
         expected = StrictJson.read(dir.resolve("expected.json"));
+        expectedF64 = StrictJson.read(dir.resolve("expected_f64.json"));
     }
 
     String architecture() {
@@ -72,8 +75,12 @@ final class GoldenCase {
     }
 
     double[] vector(String key) {
+        return vector(expected, key);
+    }
+
+    static double[] vector(JsonNode reference, String key) {
         List<Double> out = new ArrayList<>();
-        flatten(expected.get(key), out);
+        flatten(reference.get(key), out);
         return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
