@@ -61,9 +61,10 @@ final class TimmConfig {
         if (size != null && size.isArray() && size.size() == 3 && size.get(0).asInt() != 3) {
             throw new UserError("config.json: pretrained_cfg.input_size has " + size.get(0) + " channels (RGB only: 3)");
         }
-        // Regularisation only: dropout and drop-path are identities in eval mode.
+        // Training-only: dropout and drop-path are identities in eval mode, BN momentum is unused.
         consumed.add("drop_rate");
         consumed.add("drop_path_rate");
+        consumed.add("bn_momentum");
     }
 
     private static Integer count(JsonNode n, String key) {

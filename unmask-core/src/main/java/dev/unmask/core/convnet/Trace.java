@@ -6,8 +6,8 @@ package dev.unmask.core.convnet;
  * {@code i} of a kxk conv with stride s and leading padding p is centred on input pixel
  * {@code s*i - p + (k-1)/2}; composed over the network, final cell {@code j} sits at
  * {@code offset + stride*j}. The offset is not the naive {@code stride/2 - 0.5}: PyTorch-style
- * padding centres EfficientNet's cell 0 on pixel 0, TF "SAME" on pixel 31, so a heat map resized
- * naively is shifted by half a cell (16 px at 224) one way or the other.
+ * padding centres EfficientNet's cell 0 on pixel 0, TF "SAME" (on sizes divisible by 32) on
+ * pixel 31, so a heat map resized naively is shifted by half a cell one way or the other.
  */
 final class Trace {
     final int[] size;
