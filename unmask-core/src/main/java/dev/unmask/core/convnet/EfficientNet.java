@@ -177,12 +177,19 @@ public final class EfficientNet extends ConvNet {
         }
     }
 
-    /** timm's {@code make_divisible}: nearest multiple of the divisor, never 10 % (say) below. */
+    /**
+     * timm's {@code make_divisible}: the nearest multiple of the divisor (at least the divisor),
+     * one step higher if that lost more than {@code 1 - roundLimit} of {@code v}.
+     */
     static int makeDivisible(double v, int divisor, double roundLimit) {
         int rounded = Math.max(divisor, (int) (v + divisor / 2.0) / divisor * divisor);
         return rounded < roundLimit * v ? rounded + divisor : rounded;
     }
 
+    /**
+     * {@code model_args} multipliers replace the variant's own (timm 0.9.12 itself only accepts
+     * them for names that do not set them, such as {@code tf_efficientnetv2_b0}).
+     */
     static EfficientNet load(String architecture, TimmConfig cfg, SafeTensors weights, NDManager manager) {
         Variant v = VARIANTS.get(architecture);
         Spec spec = new Spec(architecture, v.generator,
