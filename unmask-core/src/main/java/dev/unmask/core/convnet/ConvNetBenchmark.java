@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.io.StrictJson;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -39,10 +40,13 @@ public final class ConvNetBenchmark {
                 SafeTensors weights = SafeTensors.openDirectory(dir);
                 ConvNet net = ConvNets.load(config.get("architecture").asText(), config, weights, manager)) {
             double gflops = net.flopsPerImage(size, size) / 1e9;
-            System.out.printf(Locale.ROOT, "%s at %dx%d: %.3f GFLOPs/image; threads %s (interop %s), %d cores%n",
+            // Numbers from a shared machine mean little without its load: print it with them.
+            System.out.printf(Locale.ROOT,
+                    "%s at %dx%d: %.3f GFLOPs/image; threads %s (interop %s), %d cores, load average %.2f%n",
                     net.architecture(), size, size, gflops, System.getProperty("ai.djl.pytorch.num_threads", "default"),
                     System.getProperty("ai.djl.pytorch.num_interop_threads", "default"),
-                    Runtime.getRuntime().availableProcessors());
+                    Runtime.getRuntime().availableProcessors(),
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             for (String b : batches) {
                 int batch = Integer.parseInt(b.trim());
                 try (NDManager scope = manager.newSubManager()) {
