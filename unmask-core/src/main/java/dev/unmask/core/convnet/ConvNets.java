@@ -1,0 +1,62 @@
+package dev.unmask.core.convnet;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.unmask.core.UserError;
+import dev.unmask.core.checkpoint.SafeTensors;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Entry point: which timm ConvNet names we implement, and loading one from a Hub model directory. */
+public final class ConvNets {
+    private ConvNets() {}
+
+    /** True for the timm names (with or without a {@code .tag}) that {@link #load} builds. */
+    public static boolean supports(String architecture) {
+        String name = canonical(architecture);
+        return name != null && (EfficientNet.supports(name) || Xception.supports(name));
+    }
+
+    /** Every name {@link #supports} accepts, without tags. */
+    public static List<String> architectures() {
+        List<String> all = new ArrayList<>(EfficientNet.architectures());
+        all.add("legacy_xception");
+        all.add("xception");
+        return all;
+    }
+
+    /**
+     * Builds {@code architecture} from a timm Hub {@code config.json} and its checkpoint, with the
+     * weights in a sub-manager of {@code manager}. Every tensor is checked against the
+     * architecture before any is read: a checkpoint that does not fit names its first missing,
+     * misshapen or unexpected tensor in a {@link UserError}.
+     */
+    public static ConvNet load(String architecture, JsonNode config, SafeTensors weights, NDManager manager) {
+        if (!supports(architecture)) {
+            throw new UserError("unknown ConvNet architecture \"" + architecture + "\"; supported: "
+                    + String.join(", ", architectures()));
+        }
+        String name = canonical(architecture);
+        JsonNode named = config == null ? null : config.get("architecture");
+        if (named != null && !(named.isTextual() && name.equals(canonical(named.asText())))) {
+            throw new UserError("config.json names architecture " + named + ", not " + architecture);
+        }
+        TimmConfig cfg = new TimmConfig(name, config);
+        return EfficientNet.supports(name)
+                ? EfficientNet.load(name, cfg, weights, manager)
+                : Xception.load(name, cfg, weights, manager);
+    }
+
+    /**
+     * timm's own aliases: a pretrained tag after the first dot is not part of the architecture,
+     * and {@code xception} is 0.9.12's deprecated name for {@code legacy_xception}.
+     */
+    private static String canonical(String architecture) {
+        if (architecture == null || architecture.isEmpty()) {
+            return null;
+        }
+        int dot = architecture.indexOf('.');
+        String name = dot < 0 ? architecture : architecture.substring(0, dot);
+        return name.equals("xception") ? "legacy_xception" : name;
+    }
+}

@@ -1,0 +1,145 @@
+package dev.unmask.core.convnet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.unmask.core.UserError;
+import dev.unmask.core.checkpoint.SafeTensors;
+import dev.unmask.core.checkpoint.TensorInfo;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Gives a family's constructor its parameters. A family builds itself twice from the same code:
+ * first against a declaring instance, which only records every tensor name and shape the
+ * architecture needs (in timm's state_dict order); that list is checked against the checkpoint
+ * before a single tensor is read, so a wrong checkpoint fails fast and names its first bad tensor;
+ * then against a reading instance, which returns the real data.
+ */
+final class Weights {
+    private final SafeTensors source;
+    private final NDManager manager;
+    private final Map<String, long[]> declared = new LinkedHashMap<>();
+
+    private Weights(SafeTensors source, NDManager manager) {
+        this.source = source;
+        this.manager = manager;
+    }
+
+    /**
+     * Builds a network with {@code build}, after checking that {@code checkpoint} holds exactly
+     * the tensors it needs. {@code what} describes the configuration for error messages.
+     */
+    static <T> T load(SafeTensors checkpoint, NDManager manager, String what, Function<Weights, T> build) {
+        Weights declaring = new Weights(null, null);
+        build.apply(declaring);
+        verify(declaring.declared, checkpoint, what);
+        return build.apply(new Weights(checkpoint, manager));
+    }
+
+    private static void verify(Map<String, long[]> expected, SafeTensors checkpoint, String what) {
+        Map<String, TensorInfo> found = checkpoint.tensors();
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            TensorInfo t = found.get(e.getKey());
+            if (t == null) {
+                throw new UserError("checkpoint is missing tensor " + e.getKey() + " (" + what + " expects shape "
+                        + Arrays.toString(e.getValue()) + "); is it a checkpoint of another architecture?");
+            }
+            if (!Arrays.equals(t.shape(), e.getValue())) {
+                throw new UserError("checkpoint tensor " + e.getKey() + " has shape " + t.shapeString() + " but "
+                        + what + " expects " + Arrays.toString(e.getValue()));
+            }
+            if (!t.dtype().isFloat()) {
+                throw new UserError("checkpoint tensor " + e.getKey() + " has dtype " + t.dtype()
+                        + ", expected a float type");
+            }
+        }
+        for (TensorInfo t : found.values()) {
+            // BatchNorm's step counter is training state; timm ignores it at inference, so do we.
+            if (!expected.containsKey(t.name()) && !t.name().endsWith(".num_batches_tracked")) {
+                throw new UserError("checkpoint has unexpected tensor " + t.name() + " " + t.shapeString()
+                        + " that " + what + " does not use");
+            }
+        }
+    }
+
+    private boolean reading() {
+        return source != null;
+    }
+
+    /** Declares a tensor and, when reading, returns its values as float32. */
+    float[] floats(String name, long... shape) {
+        declared.put(name, shape);
+        return reading() ? source.readFloats(name) : null;
+    }
+
+    NDArray array(float[] data, long... shape) {
+        return reading() ? manager.create(data, new Shape(shape)) : null;
+    }
+
+    /** A convolution without BatchNorm (SE convs with bias, Xception's depthwise half without). */
+    Conv conv(String name, int in, int out, int k, int stride, int groups, int pad, boolean bias) {
+        long[] wShape = {out, in / groups, k, k};
+        float[] w = floats(name + ".weight", wShape);
+        float[] b = bias ? floats(name + ".bias", out) : null;
+        return new Conv(in, out, k, stride, groups, pad, array(w, wShape), bias ? array(b, out) : null);
+    }
+
+    /**
+     * A bias-free convolution followed by an eval-mode BatchNorm, folded into one convolution:
+     * {@code w' = w * g / sqrt(var + eps)}, {@code b' = beta - mean * g / sqrt(var + eps)}. The
+     * fold is computed in double and rounded once, so it differs from conv-then-BN in float32
+     * by rounding noise only (the golden tests check it within 1e-4), and saves a full pass over
+     * every activation map.
+     */
+    Conv convBn(String conv, String bn, int in, int out, int k, int stride, int groups, int pad, double eps) {
+        long[] wShape = {out, in / groups, k, k};
+        float[] w = floats(conv + ".weight", wShape);
+        float[] gamma = floats(bn + ".weight", out);
+        float[] beta = floats(bn + ".bias", out);
+        float[] mean = floats(bn + ".running_mean", out);
+        float[] var = floats(bn + ".running_var", out);
+        if (!reading()) {
+            return new Conv(in, out, k, stride, groups, pad, null, null);
+        }
+        int per = w.length / out;
+        float[] fw = new float[w.length];
+        float[] fb = new float[out];
+        for (int o = 0; o < out; o++) {
+            double scale = gamma[o] / Math.sqrt((double) var[o] + eps);
+            if (!Double.isFinite(scale)) {
+                throw new UserError("checkpoint tensor " + bn + ".running_var has a value (" + var[o]
+                        + ") that makes BatchNorm undefined");
+            }
+            for (int i = o * per; i < (o + 1) * per; i++) {
+                fw[i] = (float) (w[i] * scale);
+            }
+            fb[o] = (float) (beta[o] - mean[o] * scale);
+        }
+        return new Conv(in, out, k, stride, groups, pad, array(fw, wShape), array(fb, out));
+    }
+
+    /** A Linear layer stored transposed ([in, out]) so logits are one {@code matMul}. */
+    Linear linear(String name, int in, int out) {
+        float[] w = floats(name + ".weight", out, in);
+        float[] b = floats(name + ".bias", out);
+        if (!reading()) {
+            return new Linear(in, out, null, null);
+        }
+        float[] t = new float[w.length];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                t[i * out + o] = w[o * in + i];
+            }
+        }
+        return new Linear(in, out, array(t, in, out), array(b, out));
+    }
+
+    record Linear(int in, int out, NDArray weightT, NDArray bias) {
+        NDArray apply(NDArray x) {
+            return x.matMul(weightT).addi(bias);
+        }
+    }
+}
