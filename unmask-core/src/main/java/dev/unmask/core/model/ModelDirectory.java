@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.checkpoint.SafeTensors;
+import dev.unmask.core.convnet.ConvNet;
+import dev.unmask.core.convnet.ConvNets;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.vit.ViTConfigs;
 import dev.unmask.core.vit.ViTLoader;
@@ -73,6 +75,23 @@ public final class ModelDirectory {
 
     public boolean isViT() {
         return ViTConfigs.isViT(config);
+    }
+
+    /** A timm ConvNet name (EfficientNet, EfficientNetV2, Xception) we can build. */
+    public boolean isConvNet() {
+        JsonNode a = config.get("architecture");
+        return a != null && a.isTextual() && ConvNets.supports(a.asText());
+    }
+
+    public Normalization normalization() {
+        return Normalization.fromConfig(config, dir.resolve("config.json").toString());
+    }
+
+    /** Loads the ConvNet into a sub-manager of {@code parent}; the model owns and closes it. */
+    public ConvNet loadConvNet(NDManager parent) {
+        try (SafeTensors w = openWeights()) {
+            return ConvNets.load(config.get("architecture").asText(), config, w, parent);
+        }
     }
 
     public ViTConfigs.Spec vitSpec() {

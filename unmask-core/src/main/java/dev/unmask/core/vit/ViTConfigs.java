@@ -7,6 +7,7 @@ import dev.unmask.core.checkpoint.CheckpointLayout;
 import dev.unmask.core.checkpoint.ResearchLayout;
 import dev.unmask.core.checkpoint.TransformersLayout;
 import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.model.Normalization;
 import dev.unmask.core.vit.layers.PositionResampling;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -124,8 +125,9 @@ public final class ViTConfigs {
         }
         Args a = new Args(merged, where + " model_args");
         Args p = new Args(pcfg != null && pcfg.isObject() ? pcfg : StrictJson.mapper().createObjectNode(), where + " pretrained_cfg");
-        float[] mean = p.floats3("mean", ViTConfig.IMAGENET_MEAN);
-        float[] std = p.floats3("std", ViTConfig.IMAGENET_STD);
+        Normalization norm = Normalization.fromConfig(c, where);
+        float[] mean = norm.mean();
+        float[] std = norm.std();
         int cfgInput = p.inputSize(0);
         // The root num_classes wins over model_args' and pretrained_cfg's, as timm.create_model is called with it.
         Args root = new Args(c, where);
@@ -347,27 +349,6 @@ public final class ViTConfigs {
                 throw new UserError(where + ": \"" + key + "\" must be a positive integer image size, got " + StrictJson.oneLine(n.toString()));
             }
             return n.asInt();
-        }
-
-        float[] floats3(String key, float[] dflt) {
-            JsonNode n = node.get(key);
-            if (n == null || n.isNull()) {
-                return dflt;
-            }
-            if (!n.isArray() || n.size() != 3) {
-                throw new UserError(where + ": \"" + key + "\" must be a list of 3 numbers");
-            }
-            float[] out = new float[3];
-            for (int i = 0; i < 3; i++) {
-                if (!n.get(i).isNumber() || !Double.isFinite(n.get(i).asDouble())) {
-                    throw new UserError(where + ": \"" + key + "\" must be a list of 3 numbers");
-                }
-                out[i] = (float) n.get(i).asDouble();
-            }
-            if (key.equals("std") && (out[0] <= 0 || out[1] <= 0 || out[2] <= 0)) {
-                throw new UserError(where + ": \"std\" must be positive");
-            }
-            return out;
         }
 
         int inputSize(int dflt) {
