@@ -1,0 +1,135 @@
+package dev.unmask.media.video;
+
+import dev.unmask.core.UserError;
+import dev.unmask.media.Picture;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Samples N frames evenly spaced in time from a video file.
+ *
+ * <p>Short videos: the packets are demuxed once without decoding to learn every frame's
+ * timestamp (so variable frame rates, truncated files and wrong declared durations do not skew
+ * the spacing), then the file is decoded once in order and only the chosen frames are converted
+ * to pixels. Long videos with samples far apart: each sample is reached by seeking to the
+ * keyframe before it, so the cost for a fixed N stops growing with the length.
+ *
+ * <p>Thread-safe: keeps no state between files.
+ */
+public final class VideoSampler {
+    private final SamplerConfig config;
+
+    public VideoSampler(SamplerConfig config) {
+        this.config = config;
+    }
+
+    public SamplerConfig config() {
+        return config;
+    }
+
+    public SampledVideo sample(Path file) {
+        long t0 = System.nanoTime();
+        long deadline = t0 + (long) (config.limits().maxDecodeSeconds() * 1e9);
+        double declared;
+        try (FfmpegVideo v = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
+            declared = v.declaredSeconds();
+            boolean longVideo = declared > config.seekAboveSeconds() && declared / config.frames() >= config.seekGapSeconds();
+            if (longVideo) {
+                SampledVideo seeked = sampleBySeeking(v, declared, t0);
+                if (seeked != null) {
+                    return seeked;
+                }
+            }
+        }
+        return sampleSequentially(file, deadline, t0);
+    }
+
+    private SampledVideo sampleSequentially(Path file, long deadline, long t0) {
+        long[] ts;
+        boolean damaged;
+        try (FfmpegVideo scan = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
+            ts = scan.scanTimestamps();
+            damaged = scan.sawDataError();
+        }
+        if (ts.length == 0) {
+            throw new UserError(file + ": no video frames (zero-length or truncated before the first frame)");
+        }
+        int[] wanted = FrameSchedule.pick(ts, config.frames());
+        List<VideoFrame> frames = new ArrayList<>(wanted.length);
+        try (FfmpegVideo v = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
+            int next = 0;
+            Long t;
+            while (next < wanted.length && (t = v.decodeNext()) != null) {
+                long target = ts[wanted[next]];
+                if (t < target) {
+                    continue;
+                }
+                // t > target only if the decoder's timestamps differ from the demuxer's (some AVI
+                // files): the first frame past the instant is then the closest we can name.
+                int number = wanted[next];
+                Picture p = v.convertCurrent();
+                frames.add(new VideoFrame(number, v.seconds(ts[number] - ts[0]), p));
+                while (next < wanted.length && ts[wanted[next]] <= t) {
+                    next++;
+                }
+            }
+            if (frames.isEmpty()) {
+                throw new UserError(file + ": no frame could be decoded (corrupt video data)");
+            }
+            Picture first = frames.get(0).picture();
+            VideoInfo info = new VideoInfo(v.formatName(), v.codecName(), first.width(), first.height(), v.rotation(),
+                    v.declaredSeconds(), ts.length, false, damaged || v.sawDataError() || frames.size() < wanted.length);
+            return new SampledVideo(info, frames, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** Returns null if the file turns out not to be seekable (then it is decoded in order). */
+    private SampledVideo sampleBySeeking(FfmpegVideo v, double declared, long t0) {
+        double[] at = FrameSchedule.instants(0, declared, config.frames());
+        double fps = v.frameRate();
+        long start = v.startTimestamp();
+        List<VideoFrame> frames = new ArrayList<>(at.length);
+        for (double instant : at) {
+            long target = start + v.timestamp(instant);
+            if (!v.seekBefore(target)) {
+                return null;
+            }
+            // Decode from the keyframe up to the first frame past the instant; the one before it
+            // is the frame on screen at the instant, and only that one is converted.
+            Picture picture = null;
+            long chosen = 0;
+            Long t;
+            while ((t = v.decodeNext()) != null) {
+                if (t > target) {
+                    if (v.hasHeld()) {
+                        picture = v.convertHeld();
+                        chosen = v.heldTimestamp();
+                    } else {
+                        picture = v.convertCurrent();
+                        chosen = t;
+                    }
+                    break;
+                }
+                v.holdCurrent();
+            }
+            if (picture == null && v.hasHeld()) {
+                picture = v.convertHeld();
+                chosen = v.heldTimestamp();
+            }
+            if (picture == null) {
+                throw new UserError(v.file() + ": no frame at " + String.format("%.1f", instant) + " s of the declared "
+                        + String.format("%.1f", declared) + " s (truncated?)");
+            }
+            double seconds = v.seconds(chosen - start);
+            int number = Double.isNaN(fps) ? -1 : (int) Math.round(seconds * fps);
+            if (frames.isEmpty() || frames.get(frames.size() - 1).seconds() != seconds) {
+                frames.add(new VideoFrame(number, seconds, picture));
+            }
+        }
+        Picture first = frames.get(0).picture();
+        VideoInfo info = new VideoInfo(v.formatName(), v.codecName(), first.width(), first.height(), v.rotation(),
+                declared, -1, true, v.sawDataError());
+        return new SampledVideo(info, frames, (System.nanoTime() - t0) / 1e9);
+    }
+}
