@@ -28,7 +28,24 @@ public final class VideoSampler {
         return config;
     }
 
+    /** Receives frames as they are decoded, so that a caller need not hold them all. */
+    @FunctionalInterface
+    public interface FrameSink {
+        void accept(VideoFrame frame);
+    }
+
+    /** All sampled frames at once (N pictures in memory). */
     public SampledVideo sample(Path file) {
+        List<VideoFrame> frames = new ArrayList<>();
+        Sampled s = sample(file, frames::add);
+        return new SampledVideo(s.info(), frames, s.seconds());
+    }
+
+    /** What streaming sampling learned; the frames went to the sink. */
+    public record Sampled(VideoInfo info, int frames, double seconds) {}
+
+    /** Streams the sampled frames, in presentation order, to the sink; memory stays at one frame. */
+    public Sampled sample(Path file, FrameSink sink) {
         long t0 = System.nanoTime();
         long deadline = t0 + (long) (config.limits().maxDecodeSeconds() * 1e9);
         double declared;
@@ -36,16 +53,16 @@ public final class VideoSampler {
             declared = v.declaredSeconds();
             boolean longVideo = declared > config.seekAboveSeconds() && declared / config.frames() >= config.seekGapSeconds();
             if (longVideo) {
-                SampledVideo seeked = sampleBySeeking(v, declared, t0);
+                Sampled seeked = sampleBySeeking(v, declared, t0, sink);
                 if (seeked != null) {
                     return seeked;
                 }
             }
         }
-        return sampleSequentially(file, deadline, t0);
+        return sampleSequentially(file, deadline, t0, sink);
     }
 
-    private SampledVideo sampleSequentially(Path file, long deadline, long t0) {
+    private Sampled sampleSequentially(Path file, long deadline, long t0, FrameSink sink) {
         long[] ts;
         boolean damaged;
         try (FfmpegVideo scan = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
@@ -56,9 +73,10 @@ public final class VideoSampler {
             throw new UserError(file + ": no video frames (zero-length or truncated before the first frame)");
         }
         int[] wanted = FrameSchedule.pick(ts, config.frames());
-        List<VideoFrame> frames = new ArrayList<>(wanted.length);
         try (FfmpegVideo v = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
             int next = 0;
+            int count = 0;
+            Picture first = null;
             Long t;
             while (next < wanted.length && (t = v.decodeNext()) != null) {
                 long target = ts[wanted[next]];
@@ -69,31 +87,38 @@ public final class VideoSampler {
                 // files): the first frame past the instant is then the closest we can name.
                 int number = wanted[next];
                 Picture p = v.convertCurrent();
-                frames.add(new VideoFrame(number, v.seconds(ts[number] - ts[0]), p));
+                first = first == null ? p : first;
+                count++;
+                sink.accept(new VideoFrame(number, v.seconds(ts[number] - ts[0]), p));
                 while (next < wanted.length && ts[wanted[next]] <= t) {
                     next++;
                 }
             }
-            if (frames.isEmpty()) {
+            if (first == null) {
                 throw new UserError(file + ": no frame could be decoded (corrupt video data)");
             }
-            Picture first = frames.get(0).picture();
             VideoInfo info = new VideoInfo(v.formatName(), v.codecName(), first.width(), first.height(), v.rotation(),
-                    v.declaredSeconds(), ts.length, false, damaged || v.sawDataError() || frames.size() < wanted.length);
-            return new SampledVideo(info, frames, (System.nanoTime() - t0) / 1e9);
+                    v.declaredSeconds(), ts.length, false, damaged || v.sawDataError() || count < wanted.length);
+            return new Sampled(info, count, (System.nanoTime() - t0) / 1e9);
         }
     }
 
     /** Returns null if the file turns out not to be seekable (then it is decoded in order). */
-    private SampledVideo sampleBySeeking(FfmpegVideo v, double declared, long t0) {
+    private Sampled sampleBySeeking(FfmpegVideo v, double declared, long t0, FrameSink sink) {
         double[] at = FrameSchedule.instants(0, declared, config.frames());
         double fps = v.frameRate();
         long start = v.startTimestamp();
-        List<VideoFrame> frames = new ArrayList<>(at.length);
+        int delivered = 0;
+        double lastSeconds = Double.NaN;
+        Picture first = null;
         for (double instant : at) {
             long target = start + v.timestamp(instant);
             if (!v.seekBefore(target)) {
-                return null;
+                if (delivered == 0) {
+                    // Nothing reached the sink yet: fall back to sequential sampling.
+                    return null;
+                }
+                throw new UserError(v.file() + ": seeking failed at " + String.format("%.1f", instant) + " s (corrupt index?)");
             }
             // Decode from the keyframe up to the first frame past the instant; the one before it
             // is the frame on screen at the instant, and only that one is converted.
@@ -123,13 +148,15 @@ public final class VideoSampler {
             }
             double seconds = v.seconds(chosen - start);
             int number = Double.isNaN(fps) ? -1 : (int) Math.round(seconds * fps);
-            if (frames.isEmpty() || frames.get(frames.size() - 1).seconds() != seconds) {
-                frames.add(new VideoFrame(number, seconds, picture));
+            if (seconds != lastSeconds) {
+                lastSeconds = seconds;
+                first = first == null ? picture : first;
+                delivered++;
+                sink.accept(new VideoFrame(number, seconds, picture));
             }
         }
-        Picture first = frames.get(0).picture();
         VideoInfo info = new VideoInfo(v.formatName(), v.codecName(), first.width(), first.height(), v.rotation(),
                 declared, -1, true, v.sawDataError());
-        return new SampledVideo(info, frames, (System.nanoTime() - t0) / 1e9);
+        return new Sampled(info, delivered, (System.nanoTime() - t0) / 1e9);
     }
 }
