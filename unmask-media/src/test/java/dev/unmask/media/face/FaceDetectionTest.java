@@ -84,6 +84,20 @@ class FaceDetectionTest {
         assertThat(box.width()).isBetween(50.0, 110.0);
     }
 
+    /** A face filling the frame, as in an already-cropped face image, is found too (second, zoomed-out pass). */
+    @Test
+    void aCloseUpFaceIsFound() {
+        Box whole = blazeFace.detect(astronaut).get(0).box();
+        // 1.1× the face box: the face fills 90 % of the picture.
+        int side = (int) Math.round(whole.width() * 1.1);
+        int x0 = (int) Math.round(whole.centerX() - side / 2.0);
+        int y0 = (int) Math.round(whole.centerY() - side / 2.0);
+        List<Face> faces = blazeFace.detect(sub(astronaut, x0, y0, side, side));
+        assertThat(faces).hasSize(1);
+        Box b = faces.get(0).box();
+        assertThat(new Box(b.x() + x0, b.y() + y0, b.width(), b.height()).iou(whole)).isGreaterThan(0.7);
+    }
+
     @Test
     void noFaceInACoffeeCup() {
         Picture coffee = ImageFiles.read(TestMedia.photo("coffee.png"), MediaLimits.DEFAULT);
