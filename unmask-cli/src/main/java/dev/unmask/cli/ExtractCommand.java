@@ -96,10 +96,13 @@ final class ExtractCommand implements Callable<Integer> {
         Map<String, Object> dataset = Datasets.description(kind, root, compression, splits);
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
-        err.println("extract: " + entries.size() + " videos in " + root + " (" + kind.cliName() + "), crops into " + out);
-        err.flush();
         boolean terminal = System.console() != null;
-        ExtractSummary s = new Extractor(config).run(entries, dataset, total -> new Progress(err, terminal, total));
+        ExtractSummary s = new Extractor(config).run(entries, dataset, total -> {
+            // Printed once the settings are checked and the detector is open, so that an error stays one line.
+            err.println("extract: " + entries.size() + " videos in " + root + " (" + kind.cliName() + "), " + (entries.size() - total)
+                    + " done before; crops into " + out);
+            return new Progress(err, terminal, total);
+        });
         print(stdout, s);
         return 0;
     }

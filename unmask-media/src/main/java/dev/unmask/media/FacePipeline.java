@@ -63,6 +63,13 @@ public final class FacePipeline implements AutoCloseable {
         return new MediaFaces(file, s.info(), s.frames(), c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9);
     }
 
+    /** Crops of one in-memory picture (an upload, a frame from elsewhere), selected as configured. */
+    public List<Crop> crops(Picture picture) {
+        Collector c = new Collector();
+        c.accept(new VideoFrame(0, 0, picture));
+        return List.copyOf(c.crops);
+    }
+
     /** Faces of one picture, capped and selected as configured, with track ids. */
     private final class Collector {
         final List<Crop> crops = new ArrayList<>();

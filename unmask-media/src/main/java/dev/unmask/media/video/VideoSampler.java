@@ -48,27 +48,35 @@ public final class VideoSampler {
     public Sampled sample(Path file, FrameSink sink) {
         long t0 = System.nanoTime();
         long deadline = t0 + (long) (config.limits().maxDecodeSeconds() * 1e9);
-        double declared;
+        long[] ts;
+        boolean damaged;
         try (FfmpegVideo v = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
-            declared = v.declaredSeconds();
+            double declared = v.declaredSeconds();
             boolean longVideo = declared > config.seekAboveSeconds() && declared / config.frames() >= config.seekGapSeconds();
             if (longVideo) {
                 Sampled seeked = sampleBySeeking(v, declared, t0, sink);
                 if (seeked != null) {
                     return seeked;
                 }
+                v.close();
+                try (FfmpegVideo again = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
+                    ts = again.scanTimestamps();
+                    damaged = again.sawDataError();
+                }
+            } else {
+                ts = v.scanTimestamps();
+                damaged = v.sawDataError();
             }
         }
-        return sampleSequentially(file, deadline, t0, sink);
+        return sampleSequentially(file, ts, damaged, deadline, t0, sink);
     }
 
-    private Sampled sampleSequentially(Path file, long deadline, long t0, FrameSink sink) {
-        long[] ts;
-        boolean damaged;
-        try (FfmpegVideo scan = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
-            ts = scan.scanTimestamps();
-            damaged = scan.sawDataError();
-        }
+    /**
+     * Decodes in order, converting only the frames on screen at the chosen instants. The
+     * timestamps come from a demux-only pass, so the choice rests on the frames the file really
+     * has rather than on its declared duration.
+     */
+    private Sampled sampleSequentially(Path file, long[] ts, boolean damaged, long deadline, long t0, FrameSink sink) {
         if (ts.length == 0) {
             throw new UserError(file + ": no video frames (zero-length or truncated before the first frame)");
         }
