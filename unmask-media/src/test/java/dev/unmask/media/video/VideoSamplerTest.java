@@ -162,6 +162,28 @@ class VideoSamplerTest {
         }
     }
 
+    /** Damage inside the data: the decoder skips what it cannot read, as players do; whole frames come out, marked damaged. */
+    @Test
+    void corruptDataInTheMiddleGivesTheFramesThatDecodeOrAClearError() {
+        for (Path source : List.of(TestMedia.astronautMp4(), TestMedia.astronautWebm(), TestMedia.astronautAvi())) {
+            byte[] bytes = TestMedia.read(source);
+            java.util.Random r = new java.util.Random(7);
+            for (int i = bytes.length * 2 / 5; i < bytes.length * 3 / 5; i++) {
+                bytes[i] = (byte) r.nextInt();
+            }
+            Path damaged = TestMedia.write(tmp.resolve("damaged-" + source.getFileName()), bytes);
+            try {
+                SampledVideo s = new VideoSampler(SamplerConfig.DEFAULT.withFrames(8)).sample(damaged);
+                assertThat(s.frames()).as(damaged.toString()).isNotEmpty();
+                for (VideoFrame f : s.frames()) {
+                    assertThat(f.picture().width()).isEqualTo(320);
+                }
+            } catch (UserError e) {
+                assertThat(e.getMessage()).startsWith(damaged + ": ").doesNotContain("\n");
+            }
+        }
+    }
+
     @Test
     void brokenFilesAreOneLineErrorsNamingTheFile() {
         Path empty = TestMedia.write(tmp.resolve("zero.mp4"), new byte[0]);
