@@ -26,11 +26,14 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "extract", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Turn a video dataset into face crops (PNG) and datalists (relative_path,label,video per split).",
-                "Layouts: ffpp (FaceForensics++ with its official splits/*.json), celebdf (Celeb-DF v2 with",
-                "List_of_testing_videos.txt), dfdc (metadata.json per part), folders (real/ and fake/, optionally under",
-                "train/ val/ test/). Labels: 0 real, >= 1 fake (FF++: 1 Deepfakes, 2 Face2Face, 3 FaceSwap, 4 NeuralTextures,",
-                "5 FaceShifter). Resumable: run the same command again and finished videos are not redone."})
+        description = {"Turn a video dataset into face crops (PNG) and datalists",
+                "(relative_path,label,video; one CSV per split).",
+                "Layouts: ffpp (FaceForensics++, official splits/*.json), celebdf (Celeb-DF v2,",
+                "List_of_testing_videos.txt), dfdc (metadata.json per part), folders (real/ and",
+                "fake/, optionally under train/ val/ test/).",
+                "Labels: 0 real, >= 1 fake (FF++: 1 Deepfakes, 2 Face2Face, 3 FaceSwap,",
+                "4 NeuralTextures, 5 FaceShifter).",
+                "Resumable: run the same command again; finished videos are not redone.", ""})
 final class ExtractCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
