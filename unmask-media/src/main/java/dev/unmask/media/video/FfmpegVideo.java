@@ -75,7 +75,11 @@ final class FfmpegVideo implements AutoCloseable {
             AVDictionary options = new AVDictionary(null);
             av_dict_set(options, "protocol_whitelist", "file", 0);
             av_dict_set(options, "format_whitelist", InputPolicy.formatWhitelist(), 0);
-            int r = avformat_open_input(fmt, "file:" + file.toAbsolutePath(), probed, options);
+            // "file:" so that a name with a colon is never read as a protocol; UTF-8 whatever the locale.
+            int r;
+            try (BytePointer url = new BytePointer("file:" + file.toAbsolutePath(), java.nio.charset.StandardCharsets.UTF_8)) {
+                r = avformat_open_input(fmt, url, probed, options);
+            }
             av_dict_free(options);
             if (r < 0) {
                 fmt = null;

@@ -96,6 +96,15 @@ class VideoSamplerTest {
     }
 
     @Test
+    void fileNamesWithColonsSpacesAndNonAsciiLettersOpen() throws Exception {
+        for (String name : List.of("http:clip.mp4", "vidéo über #1 ?.mp4", "%d frames.mp4")) {
+            Path copy = tmp.resolve(name);
+            Files.copy(TestMedia.astronautMp4(), copy);
+            assertThat(new VideoSampler(SamplerConfig.DEFAULT.withFrames(2)).sample(copy).frames()).as(name).hasSize(2);
+        }
+    }
+
+    @Test
     void aClipShorterThanNGivesEachOfItsFramesOnce() {
         Path video = TestMedia.video("two-frames.mp4", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-frames:v", "2",
                 "-c:v", "libx264", "-pix_fmt", "yuv420p");
