@@ -115,11 +115,29 @@ public final class Extractor {
                 throw new UserError("interrupted; run the same command again to resume");
             } finally {
                 pool.shutdown();
+                // Workers may still be inside a native detector; it must not be closed under them.
+                awaitTermination(pool);
                 progress.close();
             }
             return finish(entries, skipped, pending.size(), totals, (System.nanoTime() - t0) / 1e9);
         } finally {
             pipelines.forEach(FacePipeline::close);
+        }
+    }
+
+    private static void awaitTermination(ExecutorService pool) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
