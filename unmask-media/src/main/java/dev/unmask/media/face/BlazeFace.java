@@ -92,8 +92,10 @@ public final class BlazeFace implements FaceDetector {
                 net.setInput(blob);
                 net.forward(out, outputs);
             }
-            copy(out.get(regressorsOutput), regressors);
-            copy(out.get(1 - regressorsOutput), logits);
+            try (Mat reg = out.get(regressorsOutput); Mat cls = out.get(1 - regressorsOutput)) {
+                copy(reg, regressors);
+                copy(cls, logits);
+            }
         }
         List<Face> faces = new ArrayList<>();
         for (BlazeFaceDecoder.Raw r : DECODER.decode(regressors, logits)) {
