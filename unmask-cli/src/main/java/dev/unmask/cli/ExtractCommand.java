@@ -1,0 +1,155 @@
+package dev.unmask.cli;
+
+import dev.unmask.core.UserError;
+import dev.unmask.media.PipelineConfig;
+import dev.unmask.media.crop.ResizeKernel;
+import dev.unmask.media.dataset.DatasetKind;
+import dev.unmask.media.dataset.Datasets;
+import dev.unmask.media.dataset.VideoEntry;
+import dev.unmask.media.extract.ExtractConfig;
+import dev.unmask.media.extract.ExtractSummary;
+import dev.unmask.media.extract.Extractor;
+import dev.unmask.media.extract.Progress;
+import dev.unmask.media.face.FaceDetectorKind;
+import dev.unmask.media.face.FaceSelection;
+import dev.unmask.media.video.SamplerConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "extract", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Turn a video dataset into face crops (PNG) and datalists",
+                "(relative_path,label,video; one CSV per split).",
+                "Layouts: ffpp (FaceForensics++, official splits/*.json), celebdf (Celeb-DF v2,",
+                "List_of_testing_videos.txt), dfdc (metadata.json per part), folders (real/ and",
+                "fake/, optionally under train/ val/ test/).",
+                "Labels: 0 real, >= 1 fake (FF++: 1 Deepfakes, 2 Face2Face, 3 FaceSwap,",
+                "4 NeuralTextures, 5 FaceShifter).",
+                "Resumable: run the same command again; finished videos are not redone.", ""})
+final class ExtractCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "ROOT", description = "Dataset root folder.")
+    Path root;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (crops, datalists, state).")
+    Path out;
+
+    @Option(names = "--layout", paramLabel = "NAME", defaultValue = "auto",
+            description = "ffpp, celebdf, dfdc, folders, or auto (from what ROOT holds). Default: ${DEFAULT-VALUE}.")
+    String layout;
+
+    @Option(names = "--compression", paramLabel = "LEVEL", defaultValue = "c23",
+            description = "FaceForensics++ compression level, one per run: raw, c23, c40. Default: ${DEFAULT-VALUE}.")
+    String compression;
+
+    @Option(names = "--splits", paramLabel = "DIR", description = "FaceForensics++ split lists train/val/test.json (default ROOT/splits).")
+    Path splits;
+
+    @Option(names = "--frames", paramLabel = "N", defaultValue = "32", description = "Frames per video, evenly spaced in time. Default: ${DEFAULT-VALUE}.")
+    int frames;
+
+    @Option(names = "--face-detector", paramLabel = "NAME", defaultValue = "blazeface",
+            description = "blazeface (needs bin/setup-models) or haar. Default: ${DEFAULT-VALUE}.")
+    String faceDetector;
+
+    @Option(names = "--faces", paramLabel = "WHICH", defaultValue = "largest",
+            description = "largest (one face per frame) or all (each person tracked). Default: ${DEFAULT-VALUE}.")
+    String faces;
+
+    @Option(names = "--margin", paramLabel = "X", defaultValue = "1.3", description = "Crop side / face box side. Default: ${DEFAULT-VALUE}.")
+    double margin;
+
+    @Option(names = "--size", paramLabel = "PX", defaultValue = "224", description = "Crop size in pixels. Default: ${DEFAULT-VALUE}.")
+    int size;
+
+    @Option(names = "--resize-kernel", paramLabel = "NAME", defaultValue = "area",
+            description = "area, linear, cubic or lanczos. Default: ${DEFAULT-VALUE}.")
+    String kernel;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Videos processed at once (default: number of cores).")
+    Integer workers;
+
+    @Option(names = "--retry-errors", description = "Also redo videos that failed in an earlier run.")
+    boolean retryErrors;
+
+    @Override
+    public Integer call() {
+        if (!Files.isDirectory(root)) {
+            throw new UserError(root + ": no such directory");
+        }
+        DatasetKind kind = layout.equals("auto") ? detect(root) : DatasetKind.parse(layout);
+        FaceDetectorKind detector = FaceDetectorKind.parse(faceDetector);
+        PipelineConfig pipeline = PipelineConfig.DEFAULT
+                .withSampler(SamplerConfig.DEFAULT.withFrames(frames).withDecoderThreads(1))
+                .withSelection(FaceSelection.parse(faces))
+                .withCrop(margin, size, ResizeKernel.parse(kernel));
+        int n = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+        ExtractConfig config = new ExtractConfig(out, detector, pipeline, n, retryErrors);
+        List<VideoEntry> entries = Datasets.scan(kind, root, compression, splits);
+        Map<String, Object> dataset = Datasets.description(kind, root, compression, splits);
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter stdout = spec.commandLine().getOut();
+        boolean terminal = System.console() != null;
+        ExtractSummary s = new Extractor(config).run(entries, dataset, total -> {
+            // Printed once the settings are checked and the detector is open, so that an error stays one line.
+            err.println("extract: " + entries.size() + " videos in " + root + " (" + kind.cliName() + "), " + (entries.size() - total)
+                    + " done before; crops into " + out);
+            return new Progress(err, terminal, total);
+        });
+        print(stdout, s);
+        return 0;
+    }
+
+    static DatasetKind detect(Path root) {
+        if (Files.isDirectory(root.resolve("original_sequences"))) {
+            return DatasetKind.FFPP;
+        }
+        if (Files.isRegularFile(root.resolve(dev.unmask.media.dataset.CelebDf.TEST_LIST))) {
+            return DatasetKind.CELEBDF;
+        }
+        if (Files.isRegularFile(root.resolve("metadata.json")) || hasPartMetadata(root)) {
+            return DatasetKind.DFDC;
+        }
+        if (Files.isDirectory(root.resolve("real")) || Files.isDirectory(root.resolve("fake")) || Files.isDirectory(root.resolve("train"))) {
+            return DatasetKind.FOLDERS;
+        }
+        throw new UserError(root + ": not a dataset layout Unmask knows (FaceForensics++, Celeb-DF v2, DFDC, or real/ + fake/); "
+                + "name it with --layout");
+    }
+
+    private static boolean hasPartMetadata(Path root) {
+        try (var s = Files.list(root)) {
+            return s.anyMatch(p -> Files.isRegularFile(p.resolve("metadata.json")));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    static void print(PrintWriter out, ExtractSummary s) {
+        out.printf("videos: %d (%d done before, %d now): %d with faces, %d without, %d errors%s%n", s.videos(), s.skipped(), s.processed(),
+                s.ok(), s.noFace(), s.errors(), s.errors() > 0 ? " (see errors.csv)" : "");
+        for (var e : s.splits().entrySet()) {
+            var c = e.getValue();
+            out.printf("%-5s: %d real + %d fake videos, %d real + %d fake crops%n", e.getKey(), c.realVideos(), c.fakeVideos(), c.realCrops(),
+                    c.fakeCrops());
+        }
+        for (Path p : s.datalists()) {
+            out.println("datalist: " + p);
+        }
+        if (s.framesDetected() > 0) {
+            out.printf("time: %.1f s; per video %.2f s decoding; face detection %.1f ms/frame%n", s.seconds(),
+                    s.decodeSeconds() / Math.max(1, s.processed()), 1000 * s.detectSeconds() / s.framesDetected());
+        }
+        out.flush();
+    }
+}

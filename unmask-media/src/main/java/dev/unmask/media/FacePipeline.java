@@ -1,0 +1,114 @@
+package dev.unmask.media;
+
+import dev.unmask.media.crop.CropContract;
+import dev.unmask.media.crop.FaceCropper;
+import dev.unmask.media.face.Face;
+import dev.unmask.media.face.FaceDetector;
+import dev.unmask.media.face.FaceDetectorKind;
+import dev.unmask.media.face.FaceSelection;
+import dev.unmask.media.face.FaceTracker;
+import dev.unmask.media.video.VideoFrame;
+import dev.unmask.media.video.VideoInfo;
+import dev.unmask.media.video.VideoSampler;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Media file → sampled frames → faces → square crops: the path every use of a trained detector
+ * (and every extraction of training data) takes, so that both make crops the same way. Frames
+ * are streamed from the decoder and dropped once cropped, so memory holds one frame plus the
+ * crops. Owns its detector; not thread-safe (one per worker).
+ */
+public final class FacePipeline implements AutoCloseable {
+    private final FaceDetector detector;
+    private final PipelineConfig config;
+    private final VideoSampler sampler;
+    private final FaceCropper cropper;
+
+    public FacePipeline(FaceDetector detector, PipelineConfig config) {
+        this.detector = detector;
+        this.config = config;
+        this.sampler = new VideoSampler(config.sampler());
+        this.cropper = new FaceCropper(config.margin(), config.cropSize(), config.kernel());
+    }
+
+    public static FacePipeline open(FaceDetectorKind kind, PipelineConfig config) {
+        return new FacePipeline(kind.open(), config);
+    }
+
+    public PipelineConfig config() {
+        return config;
+    }
+
+    /** The recipe of this pipeline's crops, to store with what is made from them. */
+    public CropContract contract() {
+        return config.contract(detector.id());
+    }
+
+    /** A video, or a still image (told apart by content). Problems with the file are {@link dev.unmask.core.UserError}s. */
+    public MediaFaces process(Path file) {
+        Collector c = new Collector();
+        if (ImageFiles.isImage(file)) {
+            long t0 = System.nanoTime();
+            Picture p = ImageFiles.read(file, config.sampler().limits());
+            double decode = (System.nanoTime() - t0) / 1e9;
+            c.accept(new VideoFrame(0, 0, p));
+            VideoInfo info = new VideoInfo("image", "image", p.width(), p.height(), 0, 0, 1, false, false);
+            return new MediaFaces(file, info, 1, c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9);
+        }
+        VideoSampler.Sampled s = sampler.sample(file, c::accept);
+        double decode = Math.max(0, s.seconds() - (c.detectNanos + c.cropNanos) / 1e9);
+        return new MediaFaces(file, s.info(), s.frames(), c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9);
+    }
+
+    /** Crops of one in-memory picture (an upload, a frame from elsewhere), selected as configured. */
+    public List<Crop> crops(Picture picture) {
+        Collector c = new Collector();
+        c.accept(new VideoFrame(0, 0, picture));
+        return List.copyOf(c.crops);
+    }
+
+    /** Faces of one picture, capped and selected as configured, with track ids. */
+    private final class Collector {
+        final List<Crop> crops = new ArrayList<>();
+        final FaceTracker tracker = new FaceTracker(config.trackMinIou());
+        int framesWithFaces;
+        long detectNanos;
+        long cropNanos;
+
+        void accept(VideoFrame frame) {
+            long t0 = System.nanoTime();
+            List<Face> faces = detector.detect(frame.picture());
+            long t1 = System.nanoTime();
+            detectNanos += t1 - t0;
+            int cap = config.sampler().limits().maxFacesPerFrame();
+            if (faces.size() > cap) {
+                faces = faces.subList(0, cap);
+            }
+            if (faces.isEmpty()) {
+                return;
+            }
+            framesWithFaces++;
+            int[] tracks;
+            if (config.selection() == FaceSelection.LARGEST) {
+                faces = List.of(faces.stream().max(Comparator.comparingDouble(f -> f.box().area())).orElseThrow());
+                tracks = new int[] {0};
+            } else {
+                tracks = tracker.assign(faces);
+            }
+            for (int i = 0; i < faces.size(); i++) {
+                Face f = faces.get(i);
+                crops.add(new Crop(frame.frameNumber(), frame.seconds(), tracks[i], f, cropper.region(f.box()),
+                        cropper.crop(frame.picture(), f.box())));
+            }
+            cropNanos += System.nanoTime() - t1;
+        }
+    }
+
+    @Override
+    public void close() {
+        detector.close();
+    }
+}

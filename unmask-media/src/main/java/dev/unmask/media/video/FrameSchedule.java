@@ -1,0 +1,53 @@
+package dev.unmask.media.video;
+
+/**
+ * Which frames to keep: N instants evenly spaced in presentation time, at the middle of N equal
+ * spans of the video, each taking the frame on screen at that instant. Time, not frame index,
+ * so that variable-frame-rate videos are sampled evenly; a clip with fewer frames than N gives
+ * each of its frames once.
+ */
+public final class FrameSchedule {
+    private FrameSchedule() {}
+
+    /** Instants (in the unit of start and span) for n samples. */
+    public static double[] instants(double start, double span, int n) {
+        double[] t = new double[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = start + (i + 0.5) * span / n;
+        }
+        return t;
+    }
+
+    /**
+     * Indices into {@code timestamps} (sorted, distinct) of the frames on screen at each of the n
+     * instants, distinct and ascending. The last frame is taken to last as long as the interval
+     * before it (the local rate, which is what a variable-frame-rate tail has).
+     */
+    public static int[] pick(long[] timestamps, int n) {
+        int k = timestamps.length;
+        if (k == 0) {
+            return new int[0];
+        }
+        if (k <= n) {
+            int[] all = new int[k];
+            for (int i = 0; i < k; i++) {
+                all[i] = i;
+            }
+            return all;
+        }
+        double span = timestamps[k - 1] - timestamps[0] + Math.max(1, timestamps[k - 1] - timestamps[k - 2]);
+        double[] at = instants(timestamps[0], span, n);
+        int[] out = new int[n];
+        int count = 0;
+        int j = 0;
+        for (double t : at) {
+            while (j + 1 < k && timestamps[j + 1] <= t) {
+                j++;
+            }
+            if (count == 0 || out[count - 1] != j) {
+                out[count++] = j;
+            }
+        }
+        return java.util.Arrays.copyOf(out, count);
+    }
+}
