@@ -10,6 +10,9 @@ import dev.unmask.core.image.ImageTensor;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.model.BuiltinModels;
 import dev.unmask.core.model.ModelDirectory;
+import dev.unmask.core.model.Normalization;
+import dev.unmask.core.convnet.ConvNet;
+import dev.unmask.core.convnet.ConvNetFeatures;
 import dev.unmask.core.vit.ViTConfig;
 import dev.unmask.core.vit.ViTFeatures;
 import dev.unmask.core.vit.VisionTransformer;
@@ -58,10 +61,16 @@ final class FeaturesCommand implements Callable<Integer> {
             throw new UserError("--resize must be between 1 and 4096");
         }
         ModelDirectory md = ModelDirectory.open(dir);
-        md.vitSpec();
+        boolean convnet = md.isConvNet();
+        if (!convnet) {
+            md.vitSpec();
+        }
         int[][][] rgb = ImageTensor.readRgb(img);
         if (resize != null) {
             rgb = ImageTensor.resize(rgb, resize);
+        }
+        if (convnet) {
+            return convNetFeatures(md, img, rgb);
         }
         int h = rgb[0].length;
         int w = rgb[0][0].length;
@@ -103,6 +112,40 @@ final class FeaturesCommand implements Callable<Integer> {
                 o.printf("attention  last block, %d heads × %d patches%n", cfg.numHeads(), f.gridH() * f.gridW());
                 if (logits != null) {
                     o.printf("logits     %s%n", head(logits.toFloatArray()));
+                }
+                o.printf("time       load %.0f ms, forward %.0f ms (use --json for all values)%n",
+                        (loaded - start) / 1e6, (done - loaded) / 1e6);
+            }
+        }
+        return 0;
+    }
+
+    /** ConvNets: pooled pre-classifier features and the checkpoint's own logits. */
+    private int convNetFeatures(ModelDirectory md, Path img, int[][][] rgb) throws Exception {
+        Normalization norm = md.normalization();
+        int h = rgb[0].length;
+        int w = rgb[0][0].length;
+        long start = System.nanoTime();
+        try (NDManager m = NDManager.newBaseManager(); ConvNet net = md.loadConvNet(m)) {
+            long loaded = System.nanoTime();
+            NDArray x = m.create(ImageTensor.normalize(rgb, norm.mean(), norm.std()), new Shape(1, 3, h, w));
+            ConvNetFeatures f = net.forward(x, 0);
+            ObjectNode out = StrictJson.mapper().createObjectNode();
+            float[] pooled = f.pooled().toFloatArray();
+            put(out, "features", pooled, 0);
+            if (f.logits() != null) {
+                put(out, "logits", f.logits().toFloatArray(), 0);
+            }
+            long done = System.nanoTime();
+            if (json) {
+                spec.commandLine().getOut().println(StrictJson.mapper().writeValueAsString(out));
+            } else {
+                var o = spec.commandLine().getOut();
+                o.printf("model      %s (%s, %d features, %d classes)%n", md.dir(), net.architecture(), net.numFeatures(), net.numClasses());
+                o.printf("image      %s (%d×%d)%n", img, w, h);
+                o.printf("features   [%d] norm %.4f, first %s%n", pooled.length, norm(pooled), head(pooled));
+                if (f.logits() != null) {
+                    o.printf("logits     %s%n", head(f.logits().toFloatArray()));
                 }
                 o.printf("time       load %.0f ms, forward %.0f ms (use --json for all values)%n",
                         (loaded - start) / 1e6, (done - loaded) / 1e6);

@@ -70,6 +70,20 @@ class FeaturesCommandTest {
         assertThat(got.get("attn_last_cls").size()).isEqualTo(exp.get("attn_last_cls").size());
     }
 
+    @ParameterizedTest(name = "unmask features --json reproduces ConvNet {0}")
+    @ValueSource(strings = {"effnet_b0", "effnetv2_b0_tf", "xception_f16"})
+    void convNetJsonOutputMatchesGoldenCase(String name) throws Exception {
+        Path dir = golden(name);
+        CliRun r = CliRun.of("features", "--model", dir.toString(), "--image", dir.resolve("input.png").toString(), "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode got = new ObjectMapper().readTree(r.out());
+        JsonNode exp = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
+        for (String key : new String[] {"features", "logits"}) {
+            assertThat(got.has(key)).as(key).isTrue();
+            assertThat(relErr(flat(got.get(key)), flat(exp.get(key)))).as(key).isLessThanOrEqualTo(1e-4);
+        }
+    }
+
     @Test
     void imageNotAMultipleOfThePatchSizeIsAUserError(@TempDir Path tmp) throws Exception {
         Path img = tmp.resolve("odd.png");
