@@ -6,14 +6,14 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
+import dev.unmask.core.convnet.ConvNet;
+import dev.unmask.core.convnet.ConvNets;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.model.BuiltinModels;
 import dev.unmask.core.model.RandomWeights;
 import dev.unmask.core.vit.ViTConfig;
-import dev.unmask.core.vit.ViTFeatures;
 import dev.unmask.core.vit.VisionTransformer;
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,13 +33,14 @@ final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--models", split = ",", defaultValue = "vits14,vitb14",
-            description = "Backbones: vits14, vitb14 (random weights, DINOv2 sizes). Default: ${DEFAULT-VALUE}.")
+            description = "Backbones with random weights of the real sizes: vits14, vitb14 (DINOv2), effb0, effb4, xception;"
+                    + " NAME@SIDE sets another input side. Default: ${DEFAULT-VALUE}.")
     List<String> models;
 
     @Option(names = "--batch", split = ",", defaultValue = "1,8,32", description = "Batch sizes. Default: ${DEFAULT-VALUE}.")
     List<Integer> batches;
 
-    @Option(names = "--size", defaultValue = "224", description = "Input side. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--size", defaultValue = "224", description = "Input side unless NAME@SIDE. Default: ${DEFAULT-VALUE}.")
     int size;
 
     @Option(names = "--seconds", defaultValue = "6", description = "Minimum measuring time per point. Default: ${DEFAULT-VALUE}.")
@@ -51,57 +52,122 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "Also time each op of one transformer block separately (where the time goes).")
     boolean profile;
 
+    /** One benchmarked network: its FLOPs per image and one timed forward pass. */
+    private interface Subject extends AutoCloseable {
+        double flops(int size);
+
+        void forward(NDArray x);
+
+        @Override
+        void close();
+    }
+
+    private static final Map<String, String> CONVNETS = Map.of(
+            "effb0", "efficientnet_b0", "effb4", "efficientnet_b4", "xception", "legacy_xception");
+
+    private Subject open(String name, NDManager manager) {
+        if (name.equals("vits14") || name.equals("vitb14")) {
+            ViTConfig cfg = name.equals("vits14") ? BuiltinModels.vitSmall14() : BuiltinModels.vitBase14();
+            VisionTransformer vit = RandomWeights.vitModel(cfg, 1, manager);
+            return new Subject() {
+                public double flops(int s) {
+                    return cfg.flops(s, s);
+                }
+
+                public void forward(NDArray x) {
+                    vit.features(x, 1, false, false).tokens().toFloatArray();
+                }
+
+                public void close() {
+                    vit.close();
+                }
+            };
+        }
+        String arch = CONVNETS.get(name);
+        ObjectNode config = StrictJson.mapper().createObjectNode().put("architecture", arch).put("num_classes", 1000);
+        ConvNet net = ConvNets.random(arch, config, manager);
+        return new Subject() {
+            public double flops(int s) {
+                return net.flopsPerImage(s, s);
+            }
+
+            public void forward(NDArray x) {
+                net.forward(x, 0).pooled().toFloatArray();
+            }
+
+            public void close() {
+                net.close();
+            }
+        };
+    }
+
     @Override
     public Integer call() {
-        Map<String, ViTConfig> known = new LinkedHashMap<>();
-        known.put("vits14", BuiltinModels.vitSmall14());
-        known.put("vitb14", BuiltinModels.vitBase14());
+        List<String[]> plan = new java.util.ArrayList<>();
         for (String m : models) {
-            if (!known.containsKey(m)) {
-                throw new UserError("unknown bench model \"" + m + "\" (known: " + String.join(", ", known.keySet()) + ")");
+            String[] parts = m.split("@", 2);
+            boolean known = parts[0].equals("vits14") || parts[0].equals("vitb14") || CONVNETS.containsKey(parts[0]);
+            if (!known) {
+                throw new UserError("unknown bench model \"" + m + "\" (known: vits14, vitb14, effb0, effb4, xception; add @SIZE for another input side)");
             }
+            int s = size;
+            if (parts.length == 2) {
+                try {
+                    s = Integer.parseInt(parts[1]);
+                } catch (NumberFormatException e) {
+                    throw new UserError("bad input side in \"" + m + "\"");
+                }
+            }
+            boolean vit = parts[0].startsWith("vit");
+            if (s < 14 || s > 2048 || (vit && s % 14 != 0)) {
+                throw new UserError("input side " + s + " for " + parts[0] + " must be between 14 and 2048" + (vit ? " and a multiple of 14" : ""));
+            }
+            plan.add(new String[] {parts[0], Integer.toString(s)});
         }
         for (int b : batches) {
             if (b < 1 || b > 1024) {
                 throw new UserError("--batch values must be between 1 and 1024");
             }
         }
-        if (size < 14 || size > 2048 || size % 14 != 0) {
-            throw new UserError("--size must be a multiple of 14 between 14 and 2048");
-        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ObjectNode report = StrictJson.mapper().createObjectNode();
         report.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
         report.put("cores", Runtime.getRuntime().availableProcessors());
+        report.put("load_average", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         try (NDManager manager = NDManager.newBaseManager()) {
             double peak = matmulCeiling(manager);
             report.put("ceiling_gflops", peak);
             if (!json) {
-                out.printf("ceiling: %.1f GFLOP/s (float32 2048×2048 matmul, %d threads)%n", peak, report.get("threads").asInt());
-                out.printf("%-8s %5s %10s %12s %10s %8s%n", "model", "batch", "images/s", "ms/batch", "GFLOP/s", "%peak");
+                out.printf("ceiling: %.1f GFLOP/s (float32 2048×2048 matmul, %d threads; load average %.2f)%n", peak,
+                        report.get("threads").asInt(), report.get("load_average").asDouble());
+                out.printf("%-9s %5s %5s %10s %12s %10s %8s%n", "model", "size", "batch", "images/s", "ms/batch", "GFLOP/s", "%peak");
             }
             ArrayNode rows = report.putArray("results");
-            for (String name : models) {
-                ViTConfig cfg = known.get(name);
-                double flops = cfg.flops(size, size);
-                try (VisionTransformer vit = RandomWeights.vitModel(cfg, 1, manager)) {
+            for (String[] p : plan) {
+                String name = p[0];
+                int side = Integer.parseInt(p[1]);
+                try (Subject subject = open(name, manager)) {
+                    double flops = subject.flops(side);
                     for (int b : batches) {
-                        err.printf("bench %s batch %d …%n", name, b);
+                        err.printf("bench %s@%d batch %d …%n", name, side, b);
                         err.flush();
-                        double perBatch = timeForward(vit, manager, b);
+                        double perBatch = timeForward(subject, manager, b, side);
                         double ips = b / perBatch;
                         double gflops = ips * flops / 1e9;
                         ObjectNode row = rows.addObject();
-                        row.put("model", name).put("batch", b).put("size", size).put("images_per_s", ips)
+                        row.put("model", name).put("batch", b).put("size", side).put("images_per_s", ips)
                                 .put("ms_per_batch", perBatch * 1e3).put("gflop_per_image", flops / 1e9)
                                 .put("gflops", gflops).put("fraction_of_ceiling", gflops / peak);
                         if (!json) {
-                            out.printf("%-8s %5d %10.2f %12.1f %10.1f %7.0f%%%n", name, b, ips, perBatch * 1e3, gflops, 100 * gflops / peak);
+                            out.printf("%-9s %5d %5d %10.2f %12.1f %10.1f %7.0f%%%n", name, side, b, ips, perBatch * 1e3, gflops, 100 * gflops / peak);
                             out.flush();
                         }
-                        if (profile) {
-                            row.set("profile", BlockProfile.run(vit, manager, b, size, json ? null : out));
+                        if (profile && name.startsWith("vit")) {
+                            try (VisionTransformer vit = RandomWeights.vitModel(name.equals("vits14")
+                                    ? BuiltinModels.vitSmall14() : BuiltinModels.vitBase14(), 1, manager)) {
+                                row.set("profile", BlockProfile.run(vit, manager, b, side, json ? null : out));
+                            }
                         }
                     }
                 }
@@ -114,25 +180,24 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Seconds per batch: one warm-up pass, then repeat until {@link #seconds} have passed (at least 3 runs). */
-    private double timeForward(VisionTransformer vit, NDManager manager, int batch) {
+    private double timeForward(Subject subject, NDManager manager, int batch, int side) {
         try (NDManager m = manager.newSubManager()) {
-            NDArray x = m.randomNormal(new Shape(batch, 3, size, size));
-            run(vit, x);
+            NDArray x = m.randomNormal(new Shape(batch, 3, side, side));
+            run(subject, x);
             int runs = 0;
             long start = System.nanoTime();
             while (runs < 3 || (System.nanoTime() - start) / 1e9 < seconds) {
-                run(vit, x);
+                run(subject, x);
                 runs++;
             }
             return (System.nanoTime() - start) / 1e9 / runs;
         }
     }
 
-    private static void run(VisionTransformer vit, NDArray x) {
+    private static void run(Subject subject, NDArray x) {
         try (NDManager scope = x.getManager().newSubManager()) {
             x.tempAttach(scope);
-            ViTFeatures f = vit.features(x, 1, false, false);
-            f.tokens().toFloatArray();
+            subject.forward(x);
         }
     }
 

@@ -31,8 +31,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void convNetsRunWithRandomWeightsOfTheRealSize() throws Exception {
+        CliRun r = CliRun.of("bench", "--models", "effb0@64,xception@71", "--batch", "1", "--seconds", "0", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(r.out()).get("results");
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0).get("size").asInt()).isEqualTo(64);
+        // EfficientNet-B0 is 0.39 GFLOPs (multiply-adds) at 224; FLOPs scale with the area.
+        assertThat(rows.get(0).get("gflop_per_image").asDouble()).isCloseTo(2 * 0.39 * 64 * 64 / (224.0 * 224),
+                org.assertj.core.data.Percentage.withPercentage(5));
+        assertThat(rows.get(1).get("images_per_s").asDouble()).isPositive();
+    }
+
+    @Test
     void badArgumentsAreOneLineErrors() {
-        for (String[] args : new String[][] {{"bench", "--size", "30"}, {"bench", "--models", "vit_huge"}, {"bench", "--batch", "0"}}) {
+        for (String[] args : new String[][] {{"bench", "--size", "30"}, {"bench", "--models", "effb0@abc"}, {"bench", "--models", "vits14@100"}, {"bench", "--models", "vit_huge"}, {"bench", "--batch", "0"}}) {
             CliRun r = CliRun.of(args);
             assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(2);
             assertThat(r.errLines()).isEqualTo(1);

@@ -48,6 +48,14 @@ public final class ConvNets {
     }
 
     /**
+     * {@code architecture} with seeded random weights of the real shapes (for benchmarks): the
+     * cost of the real network without a checkpoint, which cannot be downloaded offline.
+     */
+    public static ConvNet random(String architecture, JsonNode config, NDManager manager) {
+        return load(architecture, config, null, manager);
+    }
+
+    /**
      * timm's own aliases: a pretrained tag after the first dot is not part of the architecture,
      * and {@code xception} is 0.9.12's deprecated name for {@code legacy_xception}.
      */

@@ -21,11 +21,17 @@ import java.util.function.Function;
 final class Weights {
     private final SafeTensors source;
     private final NDManager manager;
+    private final java.util.SplittableRandom random;
     private final Map<String, long[]> declared = new LinkedHashMap<>();
 
     private Weights(SafeTensors source, NDManager manager) {
+        this(source, manager, null);
+    }
+
+    private Weights(SafeTensors source, NDManager manager, java.util.SplittableRandom random) {
         this.source = source;
         this.manager = manager;
+        this.random = random;
     }
 
     /**
@@ -33,6 +39,10 @@ final class Weights {
      * the tensors it needs. {@code what} describes the configuration for error messages.
      */
     static <T> T load(SafeTensors checkpoint, NDManager manager, String what, Function<Weights, T> build) {
+        if (checkpoint == null) {
+            // Seeded random weights of the real shapes, for benchmarks (no checkpoint to verify).
+            return build.apply(new Weights(null, manager, new java.util.SplittableRandom(1)));
+        }
         Weights declaring = new Weights(null, null);
         build.apply(declaring);
         verify(declaring.declared, checkpoint, what);
@@ -66,13 +76,39 @@ final class Weights {
     }
 
     private boolean reading() {
-        return source != null;
+        return source != null || random != null;
     }
 
     /** Declares a tensor and, when reading, returns its values as float32. */
     float[] floats(String name, long... shape) {
         declared.put(name, shape);
+        if (random != null) {
+            return randomValues(name, shape);
+        }
         return reading() ? source.readFloats(name) : null;
+    }
+
+    /** Fan-in scaled normals; BatchNorm statistics near identity so activations stay in range. */
+    private float[] randomValues(String name, long[] shape) {
+        int n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, (int) d);
+        }
+        double fanIn = shape.length > 1 ? (double) n / shape[0] : 1;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            double g = Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+            if (name.endsWith("running_var")) {
+                v[i] = (float) (1 + 0.1 * Math.abs(g));
+            } else if (name.endsWith("running_mean") || name.endsWith(".bias")) {
+                v[i] = (float) (0.02 * g);
+            } else if (shape.length == 1) {
+                v[i] = (float) (1 + 0.1 * g);
+            } else {
+                v[i] = (float) (g / Math.sqrt(fanIn));
+            }
+        }
+        return v;
     }
 
     NDArray array(float[] data, long... shape) {
