@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Find facial deepfakes with self-supervised Vision Transformers.",
-        subcommands = {FeaturesCommand.class, PullCommand.class, BenchCommand.class, MetricsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FeaturesCommand.class, PullCommand.class, BenchCommand.class, MetricsCommand.class, TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static final int EXIT_USER_ERROR = 2;
     public static final int EXIT_INTERNAL_ERROR = 1;

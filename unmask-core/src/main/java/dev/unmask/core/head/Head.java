@@ -143,6 +143,11 @@ public final class Head implements AutoCloseable {
         return derivedFromParameter;
     }
 
+    /** Softmax probability of class 1 (fake) per row of logits [B, 2], the score every report uses. */
+    public static float[] fakeProbability(NDArray logits) {
+        return logits.softmax(1).get(new NDIndex(":, 1")).toFloatArray();
+    }
+
     static double gaussian(SplittableRandom r) {
         double u1 = r.nextDouble();
         double u2 = r.nextDouble();

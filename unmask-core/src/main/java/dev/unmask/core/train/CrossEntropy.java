@@ -1,7 +1,6 @@
 package dev.unmask.core.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /** Mean cross-entropy over a batch, as {@code torch.nn.CrossEntropyLoss()}: nll_loss(log_softmax). */
@@ -25,10 +24,5 @@ public final class CrossEntropy {
         NDArray target = logits.getManager().create(oneHot, new Shape(b, classes));
         // Multiplying by an exact one-hot picks log p[y] without rounding (x·1 = x, x·0 = 0).
         return logits.logSoftmax(1).mul(target).sum(new int[] {1}).neg().mean();
-    }
-
-    /** Softmax probability of class 1 (fake), the score every report uses. */
-    public static float[] fakeProbability(NDArray logits) {
-        return logits.softmax(1).get(":, 1").toType(DataType.FLOAT32, false).toFloatArray();
     }
 }
