@@ -196,13 +196,25 @@ final class EvalCommand implements Callable<Integer> {
         boolean[] fake = new boolean[items.size()];
         int[] video = new int[items.size()];
         Map<String, Integer> ids = new HashMap<>();
+        Map<String, Boolean> videoFake = new HashMap<>();
+        String mixed = null;
         for (int i = 0; i < scores.length; i++) {
-            scores[i] = items.get(i).score();
-            fake[i] = items.get(i).label() > 0;
-            video[i] = ids.computeIfAbsent(items.get(i).video(), k -> ids.size());
+            Scored s = items.get(i);
+            scores[i] = s.score();
+            fake[i] = s.label() > 0;
+            video[i] = ids.computeIfAbsent(s.video(), k -> ids.size());
+            if (videoFake.merge(s.video(), fake[i], (a, b) -> a == b ? a : null) == null && mixed == null) {
+                mixed = s.video();
+            }
         }
         try {
-            return MetricsReport.compute(scores, fake, video, ids.size(), options).toJson();
+            // Without a video column the folder is the video; a folder of both real and fake
+            // frames is not one video, so the video level is left out rather than made up.
+            ObjectNode o = MetricsReport.compute(scores, fake, mixed == null ? video : null, ids.size(), options).toJson();
+            if (mixed != null) {
+                o.put("video_level", "left out: '" + mixed + "' holds both real and fake items (give a video column to group frames)");
+            }
+            return o;
         } catch (UserError e) {
             throw new UserError(what + ": " + e.getMessage(), e);
         }

@@ -101,9 +101,11 @@ public final class TrainingRun {
             throw new UserError(checkpoint + " holds an earlier run for " + in.out() + "; pass --resume to continue it, or delete "
                     + trainDir + " to start over");
         }
+        requireBothClasses(in.train(), "--train");
+        requireBothClasses(in.val(), "--val");
         BackboneRef ref = BackboneRef.of(in.backboneDir());
         ModelDirectory md = ModelDirectory.open(in.backboneDir());
-        md.vitSpec();
+        checkFits(md.vitSpec().config());
         List<TrainingData.Skipped> skipped = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(); VisionTransformer vit = md.loadViT(manager)) {
             ViTConfig cfg = vit.config();
@@ -129,10 +131,6 @@ public final class TrainingRun {
                     source = TrainingData.cached(cache);
                 } else if (s.prefixCache() && s.blocks() < depth) {
                     fromBlock = depth - s.blocks();
-                    if (n > s.blocks()) {
-                        throw new UserError(s.features() + " reads the last " + n + " blocks, but only " + s.blocks()
-                                + " run after the cached prefix; use --blocks " + n + " or more, or --no-prefix-cache");
-                    }
                     int prefixTokens = cfg.numPrefixTokens() + (pre.size() / cfg.patchSize()) * (pre.size() / cfg.patchSize());
                     TensorCache.Key key = new TensorCache.Key("prefix/" + fromBlock, ref.sha256(), pre.descriptor(),
                             new long[] {prefixTokens, cfg.embedDim()}, s.halfCache());
@@ -158,6 +156,19 @@ public final class TrainingRun {
         }
     }
 
+    /** Settings that cannot work with this backbone are refused before any image is read. */
+    private void checkFits(ViTConfig cfg) {
+        Preprocessing.forBackbone(cfg, s.imageSize());
+        if (s.approach().tunesBackbone()) {
+            new BackboneTuning(BackboneTuning.FINETUNE, s.blocks(), false).parameterNames(cfg);
+            int n = s.features().blocks(cfg.depth());
+            if (s.prefixCache() && s.blocks() < cfg.depth() && n > s.blocks()) {
+                throw new UserError(s.features() + " reads the last " + n + " blocks, but only " + s.blocks()
+                        + " run after the cached prefix; use --blocks " + n + " or more, or --no-prefix-cache");
+            }
+        }
+    }
+
     /** The frozen prefix: embedding and blocks [0, upTo), inference numerics. */
     static NDArray prefix(VisionTransformer vit, NDArray images, int upTo) {
         NDArray x = vit.embed(images);
@@ -167,6 +178,14 @@ public final class TrainingRun {
             x = next;
         }
         return x;
+    }
+
+    private static void requireBothClasses(Datalist list, String flag) {
+        long fake = list.fakeCount();
+        if (fake == 0 || fake == list.size()) {
+            throw new UserError(flag + " " + list.source() + ": all " + list.size() + " items are " + (fake == 0 ? "real" : "fake")
+                    + "; training and validation need both classes");
+        }
     }
 
     private static void requireBothClasses(TrainingData.Split split, String flag) {
