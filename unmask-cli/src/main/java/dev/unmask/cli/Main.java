@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Find facial deepfakes with self-supervised Vision Transformers.",
-        subcommands = {FeaturesCommand.class, PullCommand.class, BenchCommand.class, MetricsCommand.class, ExtractCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {FeaturesCommand.class, PullCommand.class, ExtractCommand.class, TrainCommand.class, EvalCommand.class,
+                MetricsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static final int EXIT_USER_ERROR = 2;
     public static final int EXIT_INTERNAL_ERROR = 1;

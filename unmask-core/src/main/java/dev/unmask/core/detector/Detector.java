@@ -1,0 +1,319 @@
+package dev.unmask.core.detector;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.unmask.core.UserError;
+import dev.unmask.core.checkpoint.DType;
+import dev.unmask.core.checkpoint.SafeTensors;
+import dev.unmask.core.checkpoint.SafeTensorsWriter;
+import dev.unmask.core.checkpoint.TensorInfo;
+import dev.unmask.core.data.Preprocessing;
+import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.head.Head;
+import dev.unmask.core.head.HeadInput;
+import dev.unmask.core.head.HeadSpec;
+import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.model.BuiltinModels;
+import dev.unmask.core.model.ModelDirectory;
+import dev.unmask.core.tensor.Tensors;
+import dev.unmask.core.vit.ViTConfig;
+import dev.unmask.core.vit.VisionTransformer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A trained detector, one {@code NAME.unmask} file: a safetensors file whose tensors are the
+ * head ({@code head.*}) and the backbone tensors training changed ({@code backbone.*}), and whose
+ * {@code __metadata__["unmask_detector"]} is a JSON manifest: approach and settings, head shape,
+ * backbone reference (name, path, SHA-256 of its weights), preprocessing, the threshold chosen at
+ * the validation EER, validation metrics, provenance and the crop contract of the training data.
+ *
+ * <p>The file is untrusted input: no Java serialization, bounded size and tensor count, tensor
+ * names from a fixed alphabet, every shape checked against the manifest and the backbone, and
+ * the backbone's bytes verified against the recorded hash before use.
+ */
+public final class Detector implements AutoCloseable {
+    public static final String METADATA_KEY = "unmask_detector";
+    public static final String FORMAT = "unmask-detector";
+    public static final int VERSION = 1;
+    static final long MAX_FILE_BYTES = 16L << 30;
+    static final int MAX_TENSORS = 10_000;
+    private static final Pattern TENSOR_NAME = Pattern.compile("(head|backbone)\\.[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+){0,7}");
+
+    private final JsonNode manifest;
+    private final VisionTransformer vit;
+    private final Head head;
+    private final Preprocessing preprocessing;
+    private final double threshold;
+
+    private Detector(JsonNode manifest, VisionTransformer vit, Head head, Preprocessing preprocessing, double threshold) {
+        this.manifest = manifest;
+        this.vit = vit;
+        this.head = head;
+        this.preprocessing = preprocessing;
+        this.threshold = threshold;
+    }
+
+    /** Writes the detector file atomically; {@code manifest} must already hold every field {@link #load} reads. */
+    public static void write(Path file, ObjectNode manifest, Head head, Map<String, NDArray> changedBackbone) throws IOException {
+        Map<String, SafeTensorsWriter.Tensor> tensors = new LinkedHashMap<>();
+        head.parameters().forEach((k, v) -> tensors.put("head." + k, new SafeTensorsWriter.Tensor(v.getShape().getShape(), v.toFloatArray())));
+        changedBackbone.forEach((k, v) -> tensors.put("backbone." + k, new SafeTensorsWriter.Tensor(v.getShape().getShape(), v.toFloatArray())));
+        for (String name : tensors.keySet()) {
+            if (!TENSOR_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("tensor name " + name + " is outside the detector alphabet");
+            }
+        }
+        SafeTensorsWriter.write(file, tensors, Map.of("format", "pt", METADATA_KEY, StrictJson.mapper().writeValueAsString(manifest)));
+    }
+
+    /**
+     * Loads a detector and its backbone.
+     *
+     * @param backboneDir the backbone folder, or null to use the one recorded in the file (or,
+     *                    failing that, a folder of the recorded name under the Unmask home)
+     */
+    public static Detector load(Path file, Path backboneDir, NDManager parent) {
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(file + ": no such detector file");
+        }
+        try {
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new UserError(file + ": larger than " + (MAX_FILE_BYTES >> 30) + " GiB, not a detector file");
+            }
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read (" + StrictJson.oneLine(e.getMessage()) + ")");
+        }
+        try (SafeTensors st = SafeTensors.open(file)) {
+            String text = st.metadata().get(METADATA_KEY);
+            if (text == null) {
+                throw new UserError(file + ": not an Unmask detector (no \"" + METADATA_KEY + "\" manifest in its metadata)");
+            }
+            JsonNode m = StrictJson.parse(text, file + " manifest");
+            String where = file + ": manifest";
+            if (!FORMAT.equals(text(m, "format", where)) || integer(m, "version", where) != VERSION) {
+                throw new UserError(file + ": unsupported detector format " + StrictJson.oneLine(m.path("format").asText())
+                        + " version " + m.path("version").asText() + " (this Unmask reads " + FORMAT + " " + VERSION + ")");
+            }
+            if (st.tensors().size() > MAX_TENSORS) {
+                throw new UserError(file + ": " + st.tensors().size() + " tensors, more than a detector holds");
+            }
+            for (TensorInfo t : st.tensors().values()) {
+                if (!TENSOR_NAME.matcher(t.name()).matches()) {
+                    throw new UserError(file + ": tensor name \"" + StrictJson.oneLine(t.name()) + "\" is not a detector tensor name");
+                }
+                if (t.dtype() != DType.F32) {
+                    throw new UserError(file + ": tensor " + t.name() + " is " + t.dtype() + ", detectors store F32");
+                }
+            }
+            JsonNode pre = object(m, "preprocessing", where);
+            Preprocessing preprocessing = new Preprocessing(integer(pre, "size", where + ".preprocessing"),
+                    floats3(pre, "mean", where), floats3(pre, "std", where), text(pre, "resize", where + ".preprocessing"));
+            if (!Preprocessing.JAVA2D_BICUBIC.equals(preprocessing.resizeKernel())) {
+                throw new UserError(file + ": unknown resize kernel " + StrictJson.oneLine(preprocessing.resizeKernel()));
+            }
+            double threshold = m.path("threshold").asDouble(Double.NaN);
+            if (!m.path("threshold").isNumber() || !(threshold >= 0 && threshold <= 1)) {
+                throw new UserError(where + ": threshold must be a number in [0, 1]");
+            }
+
+            JsonNode bb = object(m, "backbone", where);
+            String sha = text(bb, "sha256", where + ".backbone");
+            Path dir = locateBackbone(backboneDir, bb, where);
+            String actual = BackboneRef.weightsSha256(dir);
+            if (!actual.equals(sha)) {
+                throw new UserError(file + ": the backbone at " + dir + " has weights SHA-256 " + actual.substring(0, 12)
+                        + "…, but this detector was trained on " + text(bb, "name", where) + " with SHA-256 " + sha.substring(0, Math.min(12, sha.length()))
+                        + "…; pass --backbone with those exact weights");
+            }
+            VisionTransformer vit = ModelDirectory.open(dir).loadViT(parent);
+            try {
+                ViTConfig cfg = vit.config();
+                if (preprocessing.size() % cfg.patchSize() != 0) {
+                    throw new UserError(where + ": image size " + preprocessing.size() + " is not a multiple of the patch size");
+                }
+                HeadSpec spec = headSpec(object(m, "head", where), cfg, where);
+                Map<String, float[]> headValues = new LinkedHashMap<>();
+                Map<String, long[]> headShapes = spec.parameterShapes();
+                Map<String, long[]> backboneShapes = cfg.parameterShapes();
+                int changed = 0;
+                for (TensorInfo t : st.tensors().values()) {
+                    boolean isHead = t.name().startsWith("head.");
+                    String name = t.name().substring(isHead ? 5 : 9);
+                    long[] want = isHead ? headShapes.get(name) : backboneShapes.get(name);
+                    if (want == null || !Arrays.equals(want, t.shape())) {
+                        throw new UserError(file + ": tensor " + t.name() + " " + t.shapeString() + " does not belong to this "
+                                + (isHead ? "head" : "backbone") + (want == null ? "" : " (expected " + Arrays.toString(want) + ")"));
+                    }
+                    float[] values = st.readFloats(t.name());
+                    for (float v : values) {
+                        if (!Float.isFinite(v)) {
+                            throw new UserError(file + ": tensor " + t.name() + " holds a non-finite value");
+                        }
+                    }
+                    if (isHead) {
+                        headValues.put(name, values);
+                    } else {
+                        Tensors.assign(vit.parameters().get(name), values);
+                        changed++;
+                    }
+                }
+                if (headValues.size() != headShapes.size()) {
+                    throw new UserError(file + ": the head lacks tensors " + headShapes.keySet().stream().filter(k -> !headValues.containsKey(k)).toList());
+                }
+                if (changed != bb.path("changed_tensors").size()) {
+                    throw new UserError(where + ": backbone.changed_tensors lists " + bb.path("changed_tensors").size()
+                            + " tensors, the file holds " + changed);
+                }
+                Head head = Head.of(spec, headValues, parent);
+                return new Detector(m, vit, head, preprocessing, threshold);
+            } catch (RuntimeException e) {
+                vit.close();
+                throw e;
+            }
+        }
+    }
+
+    private static Path locateBackbone(Path override, JsonNode bb, String where) {
+        if (override != null) {
+            return override;
+        }
+        Path recorded = Path.of(text(bb, "path", where + ".backbone"));
+        if (Files.isDirectory(recorded)) {
+            return recorded;
+        }
+        String name = text(bb, "name", where + ".backbone");
+        if (name.matches("[A-Za-z0-9_.-]{1,100}") && !name.startsWith(".")) {
+            Path home = BuiltinModels.home().resolve("models").resolve(name);
+            if (Files.isDirectory(home)) {
+                return home;
+            }
+        }
+        throw new UserError("the detector's backbone " + name + " is not at " + recorded + "; pass --backbone DIR with the same weights");
+    }
+
+    static HeadSpec headSpec(JsonNode h, ViTConfig cfg, String where) {
+        String w = where + ".head";
+        FeatureVariant variant = FeatureVariant.parse(text(h, "features", w));
+        HeadSpec.Kind kind = HeadSpec.Kind.parse(text(h, "kind", w));
+        int blocks = integer(h, "blocks", w);
+        int dim = integer(h, "dim", w);
+        if (blocks != variant.blocks(cfg.depth()) || dim != cfg.embedDim()) {
+            throw new UserError(w + ": head reads " + blocks + " blocks of width " + dim + ", the backbone gives "
+                    + variant.blocks(cfg.depth()) + " of width " + cfg.embedDim());
+        }
+        try {
+            return new HeadSpec(variant, kind, blocks, integer(h, "tokens", w), dim, integer(h, "mlp_hidden", w),
+                    (float) h.path("mlp_dropout").asDouble());
+        } catch (IllegalArgumentException e) {
+            throw new UserError(w + ": " + e.getMessage());
+        }
+    }
+
+    public static ObjectNode headJson(HeadSpec spec) {
+        ObjectNode h = StrictJson.mapper().createObjectNode();
+        h.put("features", spec.variant().id());
+        h.put("kind", spec.kind().id());
+        h.put("blocks", spec.blocks());
+        h.put("tokens", spec.tokens());
+        h.put("dim", spec.dim());
+        h.put("mlp_hidden", spec.mlpHidden());
+        h.put("mlp_dropout", spec.mlpDropout());
+        return h;
+    }
+
+    public static ObjectNode preprocessingJson(Preprocessing p) {
+        ObjectNode o = StrictJson.mapper().createObjectNode();
+        o.put("size", p.size());
+        o.put("resize", p.resizeKernel());
+        var mean = o.putArray("mean");
+        var std = o.putArray("std");
+        for (int i = 0; i < 3; i++) {
+            mean.add(p.mean()[i]);
+            std.add(p.std()[i]);
+        }
+        return o;
+    }
+
+    private static JsonNode object(JsonNode n, String key, String where) {
+        JsonNode v = n.get(key);
+        if (v == null || !v.isObject()) {
+            throw new UserError(where + ": \"" + key + "\" must be an object");
+        }
+        return v;
+    }
+
+    private static String text(JsonNode n, String key, String where) {
+        JsonNode v = n.get(key);
+        if (v == null || !v.isTextual()) {
+            throw new UserError(where + ": \"" + key + "\" must be a string");
+        }
+        return v.asText();
+    }
+
+    private static int integer(JsonNode n, String key, String where) {
+        JsonNode v = n.get(key);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new UserError(where + ": \"" + key + "\" must be a whole number");
+        }
+        return v.asInt();
+    }
+
+    private static float[] floats3(JsonNode n, String key, String where) {
+        JsonNode v = n.get(key);
+        if (v == null || !v.isArray() || v.size() != 3) {
+            throw new UserError(where + ".preprocessing: \"" + key + "\" must be 3 numbers");
+        }
+        float[] out = new float[3];
+        for (int i = 0; i < 3; i++) {
+            if (!v.get(i).isNumber()) {
+                throw new UserError(where + ".preprocessing: \"" + key + "\" must be 3 numbers");
+            }
+            out[i] = (float) v.get(i).asDouble();
+        }
+        return out;
+    }
+
+    public JsonNode manifest() {
+        return manifest;
+    }
+
+    public Preprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    /** The decision threshold chosen at the validation EER: score ≥ threshold is fake. */
+    public double threshold() {
+        return threshold;
+    }
+
+    public VisionTransformer backbone() {
+        return vit;
+    }
+
+    public Head head() {
+        return head;
+    }
+
+    /** Probability of fake for a batch of preprocessed images [B, 3, S, S]. */
+    public float[] score(NDArray images) {
+        try (NDManager scope = images.getManager().newSubManager()) {
+            images.tempAttach(scope);
+            NDArray features = HeadInput.extract(vit, images, head.spec().variant());
+            return Head.fakeProbability(head.logits(features, null));
+        }
+    }
+
+    @Override
+    public void close() {
+        head.close();
+        vit.close();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.unmask.core.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+
+/**
+ * The one place that touches the PyTorch engine's autograd. Gradients are libtorch's
+ * {@code .grad}: they accumulate over backward passes (DJL's collector leaves zeroing to the
+ * caller, see its disabled {@code zeroGradients}), so every read here also clears them, as
+ * {@code optimizer.zero_grad()} does before the next step.
+ */
+public final class Autograd {
+    private Autograd() {}
+
+    /** Records operations until closed; outside it libtorch's grad mode is off (DJL's default). */
+    public static GradientCollector record() {
+        return Engine.getInstance().newGradientCollector();
+    }
+
+    public static void requireGradient(NDArray parameter, boolean required) {
+        parameter.setRequiresGradient(required);
+    }
+
+    /**
+     * A copy of the parameter's accumulated gradient, owned by {@code into}, and the parameter's
+     * gradient reset to zero. Zeros when no backward pass reached the parameter.
+     */
+    public static NDArray takeGradient(NDArray parameter, NDManager into) {
+        if (!parameter.hasGradient()) {
+            throw new IllegalStateException("parameter does not require a gradient");
+        }
+        // getGradient() hands out a new handle on the shared .grad tensor, in the parameter's
+        // long-lived manager: copy it into the caller's scope and close the handle at once.
+        try (NDArray shared = parameter.getGradient()) {
+            NDArray copy = shared.duplicate();
+            copy.attach(into);
+            JniUtils.zeroGrad((PtNDArray) parameter);
+            return copy;
+        }
+    }
+}
