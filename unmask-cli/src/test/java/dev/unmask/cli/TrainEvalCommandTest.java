@@ -208,6 +208,16 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void helpListsTheApproachesAndFeatureVariants() {
+        CliRun t = CliRun.of("train", "--help");
+        assertThat(t.exitCode()).isZero();
+        assertThat(t.out()).contains("--approach", "probe|finetune|lntune", "all_dropout_concat_4", "--resume", "--no-prefix-cache");
+        CliRun e = CliRun.of("eval", "--help");
+        assertThat(e.exitCode()).isZero();
+        assertThat(e.out()).contains("--detector", "--test", "95%");
+    }
+
+    @Test
     void badInputsAreOneLineErrors() throws Exception {
         Files.writeString(dir.resolve("escape.csv"), "real/v0/0.png,0\n../../etc/passwd,1\n");
         Files.writeString(dir.resolve("one_class.csv"), "real/v0/0.png,0\nreal/v1/4.png,0\n");

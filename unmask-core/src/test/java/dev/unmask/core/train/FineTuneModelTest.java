@@ -103,6 +103,22 @@ class FineTuneModelTest {
         }
     }
 
+    /** Gradient accumulation over slices of the batch gives the full batch's gradients. */
+    @Test
+    void microBatchesAccumulateTheFullBatchGradient() {
+        try (NDManager m = NDManager.newBaseManager(); VisionTransformer vit = backbone(m)) {
+            List<String> names = new BackboneTuning(BackboneTuning.FINETUNE, 1, false).parameterNames(vit.config());
+            FineTuneModel model = new FineTuneModel(vit, head(m), names, 0);
+            NDArray images = m.randomNormal(new Shape(LABELS.length, 3, 56, 56));
+            Optimizer none = new Sgd(new Sgd.Settings(1e-30));
+            TrainStep.Result whole = TrainStep.run(model, images, LABELS, none, null, true, 0);
+            TrainStep.Result sliced = TrainStep.run(model, images, LABELS, none, null, true, 4);
+            assertThat(sliced.loss()).isCloseTo(whole.loss(), org.assertj.core.data.Offset.offset(1e-6));
+            whole.gradients().forEach((k, g) ->
+                    assertThat(Golden.relativeError(sliced.gradients().get(k), toDouble(g))).as(k).isLessThan(1e-5));
+        }
+    }
+
     static double[] toDouble(float[] f) {
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) {
