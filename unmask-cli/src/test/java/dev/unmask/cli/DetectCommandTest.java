@@ -177,4 +177,121 @@ class DetectCommandTest {
             assertThat(files.filter(p -> p.getFileName().toString().startsWith(".")).toList()).as("no temporary files left").isEmpty();
         }
     }
+
+    @Test
+    void explanationsFollowHowTheDetectorWasTrained() throws Exception {
+        Path out = dir.resolve("out-probe");
+        CliRun r = CliRun.of("detect", TestMedia.photo("astronaut.png").toString(), "--detector", probe.toString(), "--explain", "--out",
+                out.toString(), "--explain-top", "1");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("^(fake|real) +0\\.\\d{3}  .*astronaut\\.png");
+        JsonNode report = StrictJson.read(out.resolve("report.json"));
+        // A frozen backbone's attention does not depend on the head: the probe is explained by gradients.
+        assertThat(report.path("settings").path("explanation_method").asText()).isEqualTo("grad-attention");
+        JsonNode overlay = report.path("files").get(0).path("explanation").path("overlays").get(0);
+        assertThat(Path.of(overlay.path("file").asText())).isRegularFile();
+        double max = 0;
+        double min = 1;
+        for (JsonNode row : overlay.path("heat_grid")) {
+            for (JsonNode v : row) {
+                max = Math.max(max, v.asDouble());
+                min = Math.min(min, v.asDouble());
+            }
+        }
+        assertThat(max).as("min-max normalised").isEqualTo(1.0);
+        assertThat(min).isEqualTo(0.0);
+    }
+
+    @Test
+    void everyFaceIsScoredAsItsOwnPersonAndTheMostSuspiciousDecides() {
+        // The astronaut next to her mirror image: two faces in every frame.
+        Path two = TestMedia.video("two-faces.mp4", "-loop", "1", "-framerate", "25", "-t", "1", "-i", TestMedia.photo("astronaut.png").toString(),
+                "-filter_complex", "[0:v]split[a][b];[b]hflip[c];[a][c]hstack=inputs=2,scale=640:320,format=yuv420p", "-c:v", "libx264",
+                "-preset", "veryfast");
+        CliRun all = CliRun.of("detect", two.toString(), "--detector", finetune.toString(), "--json", "--faces", "all", "--frames", "4");
+        assertThat(all.exitCode()).as(all.err()).isZero();
+        JsonNode l = jsonLines(all).get(0);
+        assertThat(l.path("faces").asInt()).isEqualTo(2);
+        assertThat(l.path("frame_scores")).hasSize(8);
+        double best = 0;
+        for (JsonNode track : l.path("face_scores")) {
+            double mean = 0;
+            int n = 0;
+            for (JsonNode f : l.path("frame_scores")) {
+                if (f.path("track").asInt() == track.path("track").asInt()) {
+                    mean += f.path("score").asDouble();
+                    n++;
+                }
+            }
+            assertThat(n).isEqualTo(4);
+            assertThat(track.path("score").asDouble()).isCloseTo(mean / n, within(1e-6));
+            best = Math.max(best, mean / n);
+        }
+        assertThat(l.path("score").asDouble()).isCloseTo(best, within(1e-6));
+
+        CliRun largest = CliRun.of("detect", two.toString(), "--detector", finetune.toString(), "--json", "--frames", "4");
+        assertThat(jsonLines(largest).get(0).path("faces").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aNonFiniteScoreIsAnErrorNotAVerdict() throws Exception {
+        // Finite weights so large that the logits overflow: the file loads, the scores are NaN.
+        Path overflowing = dir.resolve("overflowing.unmask");
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(); Detector d = Detector.load(probe, null, m)) {
+            Map<String, float[]> values = d.head().values();
+            float[] w = values.get("head.weight");
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (i % 2 == 0 ? 3e38f : -3e38f);
+            }
+            try (var head = dev.unmask.core.head.Head.of(d.head().spec(), values, m)) {
+                Detector.write(overflowing, (ObjectNode) d.manifest().deepCopy(), head, Map.of());
+            }
+        }
+        CliRun r = CliRun.of("detect", TestMedia.photo("astronaut.png").toString(), TestMedia.photo("coffee.png").toString(), "--detector",
+                overflowing.toString(), "--json");
+        assertThat(r.exitCode()).isEqualTo(DetectCommand.EXIT_SOME_FILES_FAILED);
+        List<JsonNode> lines = jsonLines(r);
+        assertThat(lines.get(0).path("verdict").asText()).isEqualTo("error");
+        assertThat(lines.get(0).path("error").asText()).contains("non-finite score");
+        assertThat(lines.get(0).path("score").isNull()).isTrue();
+        assertThat(lines.get(1).path("verdict").asText()).isEqualTo("no_face");
+    }
+
+    @Test
+    void aDetectorWhoseCropsDetectCannotMakeIsRefusedInOneLine() throws Exception {
+        String image = TestMedia.photo("astronaut.png").toString();
+        CliRun r = CliRun.of("detect", image, "--detector", undeclared.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).contains("--crop-contract").contains("--assume-crop");
+        CliRun assumed = CliRun.of("detect", image, "--detector", undeclared.toString(), "--assume-crop", "--json");
+        assertThat(assumed.exitCode()).as(assumed.err()).isZero();
+        assertThat(jsonLines(assumed).get(0).path("verdict").asText()).isIn("fake", "real");
+
+        Map<String, Object> otherModel = new java.util.LinkedHashMap<>(blazeFaceContract);
+        otherModel.put("detector", "blazeface-full-range:sha256:" + "0".repeat(64));
+        Map<String, Object> dlib = new java.util.LinkedHashMap<>(blazeFaceContract);
+        dlib.put("detector", "dlib-hog-frontal");
+        Map<String, Object> jpeg = new java.util.LinkedHashMap<>(blazeFaceContract);
+        jpeg.put("crop_format", "jpeg-q95");
+        Map<String, Object> kernel = new java.util.LinkedHashMap<>(blazeFaceContract);
+        kernel.put("resize_kernel", "pil-bilinear");
+        Object[][] cases = {{otherModel, "detector"}, {dlib, "dlib-hog-frontal"}, {jpeg, "crop_format"}, {kernel, "pil-bilinear"}};
+        for (Object[] c : cases) {
+            Path contract = dir.resolve("contract-" + c[1] + ".json");
+            Files.writeString(contract, StrictJson.mapper().writeValueAsString(c[0]));
+            Path d = train("refused-" + c[1] + ".unmask", "--approach", "probe", "--epochs", "1", "--crop-contract", contract.toString());
+            CliRun refused = CliRun.of("detect", image, "--detector", d.toString(), "--assume-crop");
+            assertThat(refused.exitCode()).as(refused.err()).isEqualTo(2);
+            assertThat(refused.errLines()).as(refused.err()).isEqualTo(1);
+            assertThat(refused.err()).contains((String) c[1]).doesNotContain("Exception");
+        }
+
+        CliRun noDetector = CliRun.of("detect", image, "--detector", dir.resolve("nothing.unmask").toString());
+        assertThat(noDetector.exitCode()).isEqualTo(2);
+        assertThat(noDetector.err()).contains("no such detector file");
+        CliRun badFaces = CliRun.of("detect", image, "--detector", probe.toString(), "--faces", "some");
+        assertThat(badFaces.exitCode()).isEqualTo(2);
+        assertThat(badFaces.errLines()).isEqualTo(1);
+    }
 }
