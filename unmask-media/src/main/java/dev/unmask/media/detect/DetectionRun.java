@@ -433,10 +433,10 @@ public final class DetectionRun {
                     for (int i = 0; i < top.size(); i++) {
                         ScoredCrop c = top.get(i);
                         HeatMap map = maps.get(i).normalised();
-                        String caption = String.format(Locale.ROOT, "frame %d (%.2f s) face %d: %.3f %s | %s", c.frame, c.seconds, c.track,
-                                c.score, c.score >= threshold ? "fake" : "real", method.id());
+                        String caption = String.format(Locale.ROOT, "frame %d (%.2f s), face %d: %.3f, %s", c.frame, c.seconds, c.track,
+                                c.score, c.score >= threshold ? "fake" : "real");
                         Path file = dir.resolve(String.format(Locale.ROOT, "overlay_%d_frame%d_face%d.png", i + 1, c.frame, c.track));
-                        HeatOverlay.panel(c.pixels, map, caption).writePng(file);
+                        HeatOverlay.panel(c.pixels, map, caption, method.id() + ": " + method.shortName()).writePng(file);
                         overlays.add(new FileReport.Overlay(file, c.frame, c.seconds, c.track, c.score, map));
                     }
                 }

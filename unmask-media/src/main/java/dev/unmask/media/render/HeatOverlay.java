@@ -41,21 +41,25 @@ public final class HeatOverlay {
         }
     }
 
-    /** The face and its overlay side by side, with a caption strip underneath. */
-    public static Picture panel(Picture face, HeatMap map, String caption) {
+    /**
+     * The face and its overlay side by side, at least 224 pixels each (small model inputs are
+     * enlarged pixel for pixel), with a caption of one or two lines underneath.
+     */
+    public static Picture panel(Picture face, HeatMap map, String captionLine1, String captionLine2) {
         Picture overlay = blend(face, map);
-        Picture faceForPanel = face;
-        int side = Math.max(face.width(), 160);
-        if (face.width() < side) {
-            faceForPanel = Canvas.resize(face, side, side * face.height() / face.width());
-            overlay = Canvas.resize(overlay, faceForPanel.width(), faceForPanel.height());
+        Picture shown = face;
+        if (face.width() < 224) {
+            int h = Math.max(1, 224 * face.height() / face.width());
+            shown = Canvas.resize(face, 224, h);
+            overlay = Canvas.resize(overlay, 224, h);
         }
-        try (Canvas c = new Canvas(faceForPanel.width() * 2, faceForPanel.height() + Canvas.CAPTION_HEIGHT)) {
-            c.draw(faceForPanel, 0, 0);
-            c.draw(overlay, faceForPanel.width(), 0);
-            c.text(caption, 4, faceForPanel.height() + Canvas.CAPTION_HEIGHT - 7, Canvas.WHITE);
+        int captionHeight = 2 * Canvas.CAPTION_HEIGHT - 4;
+        try (Canvas c = new Canvas(shown.width() * 2, shown.height() + captionHeight)) {
+            c.draw(shown, 0, 0);
+            c.draw(overlay, shown.width(), 0);
+            c.text(captionLine1, 4, shown.height() + Canvas.CAPTION_HEIGHT - 7, Canvas.WHITE);
+            c.text(captionLine2, 4, shown.height() + captionHeight - 6, Canvas.GREY);
             return c.picture();
         }
     }
-
 }
