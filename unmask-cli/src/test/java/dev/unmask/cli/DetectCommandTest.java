@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.detector.Detector;
 import dev.unmask.core.io.StrictJson;
-import dev.unmask.core.model.BuiltinModels;
 import dev.unmask.media.FacePipeline;
 import dev.unmask.media.PipelineConfig;
 import dev.unmask.media.TestMedia;

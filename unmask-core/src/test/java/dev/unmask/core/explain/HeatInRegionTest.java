@@ -9,7 +9,6 @@ import dev.unmask.core.data.Datalist;
 import dev.unmask.core.detector.Detector;
 import dev.unmask.core.head.FeatureVariant;
 import dev.unmask.core.head.HeadSpec;
-import dev.unmask.core.image.ImageTensor;
 import dev.unmask.core.model.BuiltinModels;
 import dev.unmask.core.train.Approach;
 import dev.unmask.core.train.Progress;
