@@ -292,4 +292,13 @@ class DetectCommandTest {
         assertThat(badFaces.exitCode()).isEqualTo(2);
         assertThat(badFaces.errLines()).isEqualTo(1);
     }
+
+    @Test
+    void theModelStartsOnAVideosFirstFacesWhileLaterFramesAreStillBeingDecoded() {
+        CliRun r = CliRun.of("detect", TestMedia.astronautMp4().toString(), "--detector", finetune.toString(), "--json", "--frames", "16",
+                "--batch", "1");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode t = jsonLines(r).get(0).path("timings");
+        assertThat(t.path("first_model_at_s").asDouble()).as(t.toString()).isLessThan(t.path("decoded_at_s").asDouble());
+    }
 }

@@ -43,19 +43,6 @@ public record HeatMap(int gridHeight, int gridWidth, int patchSize, float[] grid
         return grid[(y / patchSize) * gridWidth + x / patchSize];
     }
 
-    /** The map at pixel resolution, row-major [height][width] flattened. */
-    public float[] pixels() {
-        int h = height();
-        int w = width();
-        float[] out = new float[h * w];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                out[y * w + x] = at(x, y);
-            }
-        }
-        return out;
-    }
-
     /**
      * The share of the map's total heat that falls inside the pixel rectangle [x0, x1) × [y0, y1)
      * of the model input; NaN for a map without heat. A map spread evenly scores the rectangle's

@@ -27,8 +27,4 @@ public record DetectSettings(int batch, boolean explain, int explainTop, Explana
             throw new IllegalArgumentException("queue must hold at least one frame");
         }
     }
-
-    public static DetectSettings scoresOnly() {
-        return new DetectSettings(16, false, 3, null, null, 64);
-    }
 }

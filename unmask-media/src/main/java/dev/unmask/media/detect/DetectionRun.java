@@ -43,11 +43,15 @@ import java.util.function.Consumer;
  * decoding thread only; the detector by the calling thread only.
  */
 public final class DetectionRun {
+    /** A contact sheet shows at most this many frames (every k-th when more are sampled), so memory stays bounded. */
+    static final int MAX_SHEET_TILES = 64;
+
     private final Detector detector;
     private final FacePipeline pipeline;
     private final DetectSettings settings;
     private final ExplanationMethod method;
     private final Preprocessing pre;
+    private final int sheetStride;
 
     public DetectionRun(Detector detector, FacePipeline pipeline, DetectSettings settings) {
         this.detector = detector;
@@ -56,6 +60,7 @@ public final class DetectionRun {
         this.method = settings.method() != null ? settings.method()
                 : ExplanationMethod.forApproach(detector.manifest().path("approach").asText());
         this.pre = detector.preprocessing();
+        this.sheetStride = (pipeline.config().sampler().frames() + MAX_SHEET_TILES - 1) / MAX_SHEET_TILES;
     }
 
     public ExplanationMethod method() {
@@ -95,7 +100,7 @@ public final class DetectionRun {
     private record FrameEvent(int index, int frameNumber, double seconds, Picture thumbnail, double thumbScale, List<CropInput> crops)
             implements Event {}
 
-    private record FileEnd(int index, FacePipeline.FaceStream stream, String error) implements Event {}
+    private record FileEnd(int index, FacePipeline.FaceStream stream, String error, long nanos) implements Event {}
 
     private record Done() implements Event {}
 
@@ -120,6 +125,7 @@ public final class DetectionRun {
                     put(new FileStart(i, file, System.nanoTime()));
                     FacePipeline.FaceStream stream = null;
                     String error = null;
+                    int[] seen = {0};
                     try {
                         if (!Files.isRegularFile(file)) {
                             throw new UserError(file + ": " + (Files.exists(file) ? "not a regular file" : "no such file"));
@@ -129,7 +135,8 @@ public final class DetectionRun {
                             for (Crop c : crops) {
                                 inputs.add(new CropInput(c, modelInput(c.pixels(), pre)));
                             }
-                            Picture thumb = settings.explain() ? ContactSheet.thumbnail(frame.picture()) : null;
+                            boolean tile = settings.explain() && seen[0]++ % sheetStride == 0;
+                            Picture thumb = tile ? ContactSheet.thumbnail(frame.picture()) : null;
                             put(new FrameEvent(index, frame.frameNumber(), frame.seconds(), thumb,
                                     ContactSheet.scale(frame.picture()), inputs));
                         });
@@ -141,7 +148,7 @@ public final class DetectionRun {
                         // An unexpected failure on one file (a decoder bug, say) must not end the batch.
                         error = "cannot process this file (" + StrictJson.oneLine(String.valueOf(e)) + ")";
                     }
-                    put(new FileEnd(i, stream, error));
+                    put(new FileEnd(i, stream, error, System.nanoTime()));
                 }
                 put(new Done());
             } catch (Cancelled e) {
@@ -233,6 +240,8 @@ public final class DetectionRun {
         final List<ScoredCrop> kept = new ArrayList<>();
         int unscored;
         boolean ended;
+        long endNanos;
+        long firstModelNanos;
         FacePipeline.FaceStream stream;
         String error;
         double modelSeconds;
@@ -289,6 +298,7 @@ public final class DetectionRun {
                 } else if (e instanceof FileEnd end) {
                     FileState st = open.get(end.index());
                     st.ended = true;
+                    st.endNanos = end.nanos();
                     st.stream = end.stream();
                     if (end.error() != null) {
                         st.error = end.error();
@@ -319,6 +329,11 @@ public final class DetectionRun {
                 List<ScoredCrop> batch = new ArrayList<>(pending.subList(0, n));
                 pending.subList(0, n).clear();
                 long t0 = System.nanoTime();
+                for (ScoredCrop c : batch) {
+                    if (c.file.firstModelNanos == 0) {
+                        c.file.firstModelNanos = t0;
+                    }
+                }
                 float[] scores = null;
                 String failure = null;
                 try (NDManager scope = detector.backbone().manager().newSubManager()) {
@@ -412,7 +427,8 @@ public final class DetectionRun {
             }
             double explainSeconds = (System.nanoTime() - t0) / 1e9;
             FileReport.Timings timings = new FileReport.Timings(s == null ? Double.NaN : s.decodeSeconds(),
-                    s == null ? Double.NaN : s.detectSeconds(), f.modelSeconds, explainSeconds, (System.nanoTime() - f.startNanos) / 1e9);
+                    s == null ? Double.NaN : s.detectSeconds(), f.modelSeconds, explainSeconds, (System.nanoTime() - f.startNanos) / 1e9,
+                    f.firstModelNanos == 0 ? Double.NaN : (f.firstModelNanos - f.startNanos) / 1e9, (f.endNanos - f.startNanos) / 1e9);
             return new FileReport(f.index, f.path.toString(), verdict, score, threshold, s == null ? 0 : s.framesSampled(),
                     s == null ? 0 : s.framesWithFaces(), tracks, verdict == Verdict.ERROR ? List.of() : faces, s == null ? null : s.info(),
                     timings, f.error, explanation);
@@ -488,8 +504,9 @@ public final class DetectionRun {
 
         String sheetTitle(FileState f, Verdict verdict, double score, double threshold) {
             String name = f.path.getFileName() == null ? f.path.toString() : f.path.getFileName().toString();
-            return String.format(Locale.ROOT, "%s: %s%s (threshold %.3f), %d frames", name, verdict.id().toUpperCase(Locale.ROOT),
-                    Double.isNaN(score) ? "" : String.format(Locale.ROOT, " %.3f", score), threshold, f.frames.size());
+            return String.format(Locale.ROOT, "%s: %s%s (threshold %.3f), %d frames%s", name, verdict.id().toUpperCase(Locale.ROOT),
+                    Double.isNaN(score) ? "" : String.format(Locale.ROOT, " %.3f", score), threshold, f.frames.size(),
+                    sheetStride > 1 ? ", 1 in " + sheetStride + " shown" : "");
         }
     }
 

@@ -33,8 +33,13 @@ public record FileReport(int index, String path, Verdict verdict, double score, 
      */
     public record FaceScore(int frame, double seconds, int track, Box box, double faceConfidence, double score) {}
 
-    /** Seconds spent on this file: decoding, face detection, the model (its share of batches), explanations, and all told. */
-    public record Timings(double decode, double faces, double model, double explain, double wall) {}
+    /**
+     * Seconds spent on this file: decoding, face detection, the model (its share of batches),
+     * explanations, and all told; and, counted from the file's start, when the model first ran on
+     * its faces and when its last frame was decoded (the first before the second: the pipeline at
+     * work). NaN where there was nothing to time.
+     */
+    public record Timings(double decode, double faces, double model, double explain, double wall, double firstModelAt, double decodedAt) {}
 
     /** @param map the normalised heat map on the model's input grid */
     public record Overlay(Path file, int frame, double seconds, int track, double score, HeatMap map) {}
@@ -94,6 +99,8 @@ public record FileReport(int index, String path, Verdict verdict, double score, 
         number(t, "model_s", timings.model());
         number(t, "explain_s", timings.explain());
         number(t, "wall_s", timings.wall());
+        number(t, "first_model_at_s", timings.firstModelAt());
+        number(t, "decoded_at_s", timings.decodedAt());
         if (explanation != null) {
             ObjectNode e = o.putObject("explanation");
             e.put("method", explanation.method());
