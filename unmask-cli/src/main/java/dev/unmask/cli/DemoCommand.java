@@ -63,6 +63,8 @@ final class DemoCommand implements Callable<Integer> {
     static final Path DEFAULT_OUT = Path.of("unmask-demo");
     static final String MARKER = ".unmask-demo";
     static final String BUILTIN_BACKBONE = "demo_vit_tiny_reg4_random";
+    /** Side of the demo's square frames, in pixels: faces fill 20–32% of it, as in a phone video. */
+    static final int FRAME_SIDE = 384;
     static final List<String> OWN_ENTRIES = List.of("data", "samples", "backbone", "cache", "detect", "detector.unmask",
             "detector.unmask.train", "demo.json");
 
@@ -147,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
                     + " since no pretrained weights are available offline");
         }
         Path detectorFile = dir.resolve("detector.unmask");
-        TrainSettings settings = trainSettings(backboneDir != null && backbone != null, size);
+        TrainSettings settings = trainSettings(backbone != null, size);
         err.printf(Locale.ROOT, "demo: training (Approach 2: last %d blocks, final norm and a linear head; %d epochs)%n", settings.blocks(),
                 settings.epochs());
         TrainingRun.Result trained = TrainingRun.run(settings, new TrainingRun.Inputs(backboneDir, Datalist.read(data.resolve("train.csv"), data),
@@ -176,7 +178,7 @@ final class DemoCommand implements Callable<Integer> {
             if (s.fake() && s.poses() != null && rep.explanation() != null && !rep.explanation().overlays().isEmpty()) {
                 double[] h = heatInSwappedRegion(rep, s, new FaceCropper(crops.margin(), size, crops.kernel()), size);
                 o.printf(Locale.ROOT, "Explanations of %s: %.0f%% of the overlays' heat lies on the swapped region, which covers %.0f%% of"
-                        + " the faces shown (a uniform map would put %.0f%% there).%n", s.file().getFileName(), 100 * h[0], 100 * h[1], 100 * h[1]);
+                        + " the faces shown (the share a uniform map would give it).%n", s.file().getFileName(), 100 * h[0], 100 * h[1]);
                 summary.put("heat_in_swapped_region", h[0]);
                 summary.put("swapped_region_share", h[1]);
             }
@@ -250,7 +252,7 @@ final class DemoCommand implements Callable<Integer> {
             SyntheticFakes.Pose pose = SyntheticFakes.randomPose(r);
             int quality = 60 + r.nextInt(36);
             for (boolean fake : new boolean[] {false, true}) {
-                SyntheticFakes.Frame f = SyntheticFakes.frame(s, pose, 384, fake, quality);
+                SyntheticFakes.Frame f = SyntheticFakes.frame(s, pose, FRAME_SIDE, fake, quality);
                 List<Crop> crops = pipeline.crops(f.picture());
                 if (crops.isEmpty()) {
                     continue;
@@ -280,7 +282,7 @@ final class DemoCommand implements Callable<Integer> {
                 samples.add(new Sample(video, fake, s, path));
             } else {
                 Path still = dir.resolve(name + ".png");
-                SyntheticFakes.frame(s, path.get(0), 384, fake, 0).picture().writePng(still);
+                SyntheticFakes.frame(s, path.get(0), FRAME_SIDE, fake, 0).picture().writePng(still);
                 samples.add(new Sample(still, fake, s, List.of(path.get(0))));
             }
         }
@@ -305,7 +307,7 @@ final class DemoCommand implements Callable<Integer> {
         Path frames = Files.createTempDirectory(video.getParent(), ".frames-");
         try {
             for (int i = 0; i < poses.size(); i++) {
-                SyntheticFakes.frame(s, poses.get(i), 384, fake, 0).picture().writePng(frames.resolve(String.format(Locale.ROOT, "%03d.png", i)));
+                SyntheticFakes.frame(s, poses.get(i), FRAME_SIDE, fake, 0).picture().writePng(frames.resolve(String.format(Locale.ROOT, "%03d.png", i)));
             }
             Path tmp = video.resolveSibling("." + video.getFileName() + ".tmp.mp4");
             Process p = new ProcessBuilder("ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-framerate", "25", "-i",
@@ -382,7 +384,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             Box face = rep.faces().stream().filter(f -> f.frame() == ov.frame() && f.track() == ov.track()).findFirst().orElseThrow().box();
             Box crop = cropper.region(face);
-            SyntheticFakes.Ellipse swapped = SyntheticFakes.swappedRegion(s.source(), s.poses().get(ov.frame()), 384);
+            SyntheticFakes.Ellipse swapped = SyntheticFakes.swappedRegion(s.source(), s.poses().get(ov.frame()), FRAME_SIDE);
             double inside = 0;
             double total = 0;
             int pixelsInside = 0;
