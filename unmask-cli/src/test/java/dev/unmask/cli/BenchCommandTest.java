@@ -51,4 +51,23 @@ class BenchCommandTest {
             assertThat(r.errLines()).isEqualTo(1);
         }
     }
+
+    @Test
+    void detectBenchSplitsTheTimeOfOneVideoIntoItsStages() throws Exception {
+        dev.unmask.media.TestMedia.requireFfmpeg();
+        dev.unmask.media.TestMedia.requireBlazeFaceModel();
+        java.nio.file.Path video = dev.unmask.media.TestMedia.astronautMp4();
+        CliRun r = CliRun.of("bench", "--detect", "--video", video.toString(), "--frames", "4", "--repeat", "1", "--batch", "4", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("frames").asInt()).isEqualTo(4);
+        assertThat(j.get("faces").asInt()).isEqualTo(4);
+        for (String k : new String[] {"decode_sampling_s", "face_detection_ms_per_frame", "inference_s", "end_to_end_s"}) {
+            assertThat(j.get(k).asDouble()).as(k).isPositive();
+        }
+        assertThat(j.get("sequential_sum_s").asDouble()).isCloseTo(j.get("decode_sampling_s").asDouble()
+                + j.get("face_detection_ms_per_frame").asDouble() * 4 / 1e3 + j.get("inference_s").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(j.get("end_to_end_over_inference").asDouble()).isCloseTo(j.get("end_to_end_s").asDouble() / j.get("inference_s").asDouble(),
+                org.assertj.core.data.Offset.offset(1e-9));
+    }
 }

@@ -49,34 +49,65 @@ public final class FacePipeline implements AutoCloseable {
 
     /** A video, or a still image (told apart by content). Problems with the file are {@link dev.unmask.core.UserError}s. */
     public MediaFaces process(Path file) {
-        Collector c = new Collector();
+        List<Crop> crops = new ArrayList<>();
+        FaceStream s = process(file, (frame, frameCrops) -> crops.addAll(frameCrops));
+        return new MediaFaces(file, s.info(), s.framesSampled(), s.framesWithFaces(), crops, s.decodeSeconds(), s.detectSeconds());
+    }
+
+    /** Receives each sampled frame, with the crops made from it (possibly none), as soon as they are made. */
+    @FunctionalInterface
+    public interface FrameListener {
+        void frame(VideoFrame frame, List<Crop> crops);
+    }
+
+    /**
+     * What {@link #process(Path, FrameListener)} learned; the frames and crops went to the listener.
+     *
+     * @param decodeSeconds time spent reading and converting frames (not in the detector or the listener)
+     */
+    public record FaceStream(Path file, VideoInfo info, int framesSampled, int framesWithFaces, int crops, double decodeSeconds,
+            double detectSeconds) {}
+
+    /**
+     * Streams a video's (or a still image's) sampled frames and their crops to {@code listener},
+     * so that a consumer can work on the first frames while later ones are decoded and memory
+     * holds one frame at a time. Problems with the file are {@link dev.unmask.core.UserError}s.
+     */
+    public FaceStream process(Path file, FrameListener listener) {
+        Collector c = new Collector(listener);
         if (ImageFiles.isImage(file)) {
             long t0 = System.nanoTime();
             Picture p = ImageFiles.read(file, config.sampler().limits());
             double decode = (System.nanoTime() - t0) / 1e9;
             c.accept(new VideoFrame(0, 0, p));
             VideoInfo info = new VideoInfo("image", "image", p.width(), p.height(), 0, 0, 1, false, false);
-            return new MediaFaces(file, info, 1, c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9);
+            return new FaceStream(file, info, 1, c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9);
         }
         VideoSampler.Sampled s = sampler.sample(file, c::accept);
-        double decode = Math.max(0, s.seconds() - (c.detectNanos + c.cropNanos) / 1e9);
-        return new MediaFaces(file, s.info(), s.frames(), c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9);
+        double decode = Math.max(0, s.seconds() - (c.detectNanos + c.cropNanos + c.listenerNanos) / 1e9);
+        return new FaceStream(file, s.info(), s.frames(), c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9);
     }
 
     /** Crops of one in-memory picture (an upload, a frame from elsewhere), selected as configured. */
     public List<Crop> crops(Picture picture) {
-        Collector c = new Collector();
-        c.accept(new VideoFrame(0, 0, picture));
-        return List.copyOf(c.crops);
+        List<Crop> crops = new ArrayList<>();
+        new Collector((frame, frameCrops) -> crops.addAll(frameCrops)).accept(new VideoFrame(0, 0, picture));
+        return List.copyOf(crops);
     }
 
     /** Faces of one picture, capped and selected as configured, with track ids. */
     private final class Collector {
-        final List<Crop> crops = new ArrayList<>();
+        final FrameListener listener;
         final FaceTracker tracker = new FaceTracker(config.trackMinIou());
         int framesWithFaces;
+        int crops;
         long detectNanos;
         long cropNanos;
+        long listenerNanos;
+
+        Collector(FrameListener listener) {
+            this.listener = listener;
+        }
 
         void accept(VideoFrame frame) {
             long t0 = System.nanoTime();
@@ -88,6 +119,7 @@ public final class FacePipeline implements AutoCloseable {
                 faces = faces.subList(0, cap);
             }
             if (faces.isEmpty()) {
+                tell(frame, List.of());
                 return;
             }
             framesWithFaces++;
@@ -98,12 +130,21 @@ public final class FacePipeline implements AutoCloseable {
             } else {
                 tracks = tracker.assign(faces);
             }
+            List<Crop> made = new ArrayList<>(faces.size());
             for (int i = 0; i < faces.size(); i++) {
                 Face f = faces.get(i);
-                crops.add(new Crop(frame.frameNumber(), frame.seconds(), tracks[i], f, cropper.region(f.box()),
+                made.add(new Crop(frame.frameNumber(), frame.seconds(), tracks[i], f, cropper.region(f.box()),
                         cropper.crop(frame.picture(), f.box())));
             }
+            crops += made.size();
             cropNanos += System.nanoTime() - t1;
+            tell(frame, made);
+        }
+
+        void tell(VideoFrame frame, List<Crop> made) {
+            long t0 = System.nanoTime();
+            listener.frame(frame, List.copyOf(made));
+            listenerNanos += System.nanoTime() - t0;
         }
     }
 

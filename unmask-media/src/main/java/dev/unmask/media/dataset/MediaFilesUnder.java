@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /** Listing media files in dataset folders, in a stable order. */
-final class MediaFilesUnder {
+public final class MediaFilesUnder {
     static final Set<String> VIDEO_EXTENSIONS = Set.of("mp4", "avi", "mov", "mkv", "webm", "m4v", "mpg", "mpeg", "flv", "wmv");
     static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp");
 
@@ -22,7 +22,7 @@ final class MediaFilesUnder {
     }
 
     /** Video and image files at any depth under {@code dir}, sorted by path. */
-    static List<Path> media(Path dir) {
+    public static List<Path> media(Path dir) {
         return list(dir, Integer.MAX_VALUE, union());
     }
 

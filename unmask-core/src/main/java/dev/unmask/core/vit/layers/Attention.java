@@ -2,6 +2,7 @@ package dev.unmask.core.vit.layers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import java.util.function.UnaryOperator;
 
 /**
  * Multi-head self-attention with a packed qkv projection. DJL has no fused attention op, so this
@@ -13,6 +14,15 @@ public record Attention(Linear qkv, Linear proj, int numHeads) {
     public record Result(NDArray output, NDArray probs) {}
 
     public Result forward(NDArray x, boolean keepProbs) {
+        return forward(x, keepProbs, null);
+    }
+
+    /**
+     * @param probsTap null, or a function given the softmax probabilities that returns what the
+     *                 block uses in their place (an explanation adds a zero tensor there, under
+     *                 autograd, to read the gradient of an output with respect to the attention)
+     */
+    public Result forward(NDArray x, boolean keepProbs, UnaryOperator<NDArray> probsTap) {
         long b = x.getShape().get(0);
         long n = x.getShape().get(1);
         long d = x.getShape().get(2);
@@ -23,7 +33,8 @@ public record Attention(Linear qkv, Linear proj, int numHeads) {
         NDArray k = parts.get(1).squeeze(0);
         NDArray v = parts.get(2).squeeze(0);
         NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
-        NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, d);
+        NDArray used = probsTap == null ? probs : probsTap.apply(probs);
+        NDArray out = used.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, d);
         return new Result(proj.forward(out), keepProbs ? probs : null);
     }
 }

@@ -1,0 +1,304 @@
+package dev.unmask.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.unmask.core.detector.Detector;
+import dev.unmask.core.io.StrictJson;
+import dev.unmask.media.FacePipeline;
+import dev.unmask.media.PipelineConfig;
+import dev.unmask.media.TestMedia;
+import dev.unmask.media.face.FaceDetectorKind;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * unmask detect on real media: photos and an ffmpeg-made video with a face, a photo without one,
+ * and broken files in the same batch; JSON lines, report, overlays and contact sheets; the crop
+ * contract check. The detectors are tiny and barely trained: what is checked here is what
+ * detect does with their scores, not how good they are (HeatInRegionTest judges explanations).
+ */
+class DetectCommandTest {
+    @TempDir
+    static Path dir;
+    static Path probe;
+    static Path finetune;
+    static Path undeclared;
+    static Map<String, Object> blazeFaceContract;
+
+    @BeforeAll
+    static void detectors() throws Exception {
+        TestMedia.requireFfmpeg();
+        TestMedia.requireBlazeFaceModel();
+        Path backbone = dir.resolve("tiny_reg");
+        Files.createDirectories(backbone);
+        for (String f : new String[] {"config.json", "model.safetensors"}) {
+            Files.copy(FeaturesCommandTest.golden("dinov2_orig_tiny_reg").resolve(f), backbone.resolve(f));
+        }
+        Path root = dir.resolve("faces");
+        SplittableRandom r = new SplittableRandom(3);
+        StringBuilder list = new StringBuilder();
+        for (int i = 0; i < 24; i++) {
+            String rel = (i % 2 == 0 ? "real/" : "fake/") + i + ".png";
+            Files.createDirectories(root.resolve(rel).getParent());
+            ImageIO.write(TrainEvalCommandTest.face(r, i % 2 == 1), "png", root.resolve(rel).toFile());
+            list.append(rel).append(',').append(i % 2).append('\n');
+        }
+        Files.writeString(dir.resolve("list.csv"), list.toString());
+        try (FacePipeline p = FacePipeline.open(FaceDetectorKind.BLAZEFACE, PipelineConfig.DEFAULT)) {
+            blazeFaceContract = p.contract().toMap();
+        }
+        // As unmask extract writes it: the contract under "crop_contract" among other settings.
+        ObjectNode extractJson = StrictJson.mapper().createObjectNode();
+        extractJson.put("frames", 32);
+        extractJson.set("crop_contract", StrictJson.mapper().valueToTree(blazeFaceContract));
+        Files.writeString(dir.resolve("extract.json"), extractJson.toString());
+        Files.writeString(dir.resolve("contract.json"), StrictJson.mapper().writeValueAsString(blazeFaceContract));
+
+        probe = train("probe.unmask", "--approach", "probe", "--epochs", "2", "--crop-contract", dir.resolve("extract.json").toString());
+        finetune = train("finetune.unmask", "--approach", "finetune", "--epochs", "1", "--crop-contract", dir.resolve("contract.json").toString());
+        undeclared = train("undeclared.unmask", "--approach", "probe", "--epochs", "1");
+    }
+
+    static Path train(String name, String... extra) {
+        Path out = dir.resolve(name);
+        List<String> a = new ArrayList<>(List.of("train", "--backbone", dir.resolve("tiny_reg").toString(), "--train", dir.resolve("list.csv").toString(),
+                "--val", dir.resolve("list.csv").toString(), "--root", dir.resolve("faces").toString(), "--out", out.toString(),
+                "--cache", dir.resolve("cache").toString(), "--image-size", "56", "--batch", "8"));
+        a.addAll(List.of(extra));
+        CliRun t = CliRun.of(a.toArray(String[]::new));
+        assertThat(t.exitCode()).as(t.err()).isZero();
+        return out;
+    }
+
+    static List<JsonNode> jsonLines(CliRun r) {
+        return r.out().lines().filter(l -> !l.isBlank()).map(l -> StrictJson.parse(l, "line")).toList();
+    }
+
+    @Test
+    void aBatchOfImagesVideosAndBrokenFilesGivesAVerdictPerFileInOrder() throws Exception {
+        Path face = TestMedia.photo("astronaut.png");
+        Path noFace = TestMedia.photo("coffee.png");
+        Path video = TestMedia.astronautMp4();
+        Path zero = TestMedia.write(dir.resolve("broken/zero.mp4"), new byte[0]);
+        Path text = TestMedia.write(dir.resolve("broken/notes.mp4"), "not a video at all\n".getBytes());
+        byte[] whole = Files.readAllBytes(video);
+        Path truncated = TestMedia.write(dir.resolve("broken/truncated.mp4"), Arrays.copyOf(whole, whole.length / 3));
+        Path missing = dir.resolve("broken/gone.mp4");
+        Path out = dir.resolve("out-batch");
+        CliRun r = CliRun.of("detect", face.toString(), zero.toString(), noFace.toString(), text.toString(), video.toString(), truncated.toString(),
+                missing.toString(), "--detector", finetune.toString(), "--json", "--explain", "--out", out.toString(), "--frames", "6");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(DetectCommand.EXIT_SOME_FILES_FAILED);
+        List<JsonNode> lines = jsonLines(r);
+        assertThat(lines).extracting(l -> l.path("path").asText()).containsExactly(face.toString(), zero.toString(), noFace.toString(),
+                text.toString(), video.toString(), truncated.toString(), missing.toString());
+        for (JsonNode l : lines) {
+            for (String k : new String[] {"path", "verdict", "score", "frames", "faces", "error"}) {
+                assertThat(l.has(k)).as(k + " in " + l).isTrue();
+            }
+        }
+
+        JsonNode image = lines.get(0);
+        assertThat(image.path("verdict").asText()).isIn("fake", "real");
+        assertThat(image.path("error").isNull()).isTrue();
+        assertThat(image.path("frames").asInt()).isEqualTo(1);
+        assertThat(image.path("faces").asInt()).isEqualTo(1);
+        double threshold = image.path("threshold").asDouble();
+        assertThat(image.path("verdict").asText()).isEqualTo(image.path("score").asDouble() >= threshold ? "fake" : "real");
+        JsonNode box = image.path("frame_scores").get(0).path("box");
+        // The astronaut's face is in the upper middle of the 512×512 photo.
+        assertThat(box.path("x").asDouble() + box.path("width").asDouble() / 2).isBetween(180.0, 300.0);
+        assertThat(box.path("y").asDouble() + box.path("height").asDouble() / 2).isBetween(60.0, 200.0);
+
+        JsonNode v = lines.get(4);
+        assertThat(v.path("verdict").asText()).isIn("fake", "real");
+        assertThat(v.path("frames").asInt()).isEqualTo(6);
+        assertThat(v.path("frames_with_faces").asInt()).isEqualTo(6);
+        assertThat(v.path("frame_scores")).hasSize(6);
+        double mean = 0;
+        for (JsonNode f : v.path("frame_scores")) {
+            mean += f.path("score").asDouble() / 6;
+        }
+        assertThat(v.path("score").asDouble()).as("video score = mean of its frames' scores").isCloseTo(mean, within(1e-6));
+        assertThat(v.path("timings").path("decode_s").asDouble()).isPositive();
+        assertThat(v.path("timings").path("model_s").asDouble()).isPositive();
+        assertThat(v.path("media").path("codec").asText()).isEqualTo("h264");
+
+        assertThat(lines.get(2).path("verdict").asText()).isEqualTo("no_face");
+        assertThat(lines.get(2).path("score").isNull()).isTrue();
+        assertThat(lines.get(2).path("error").isNull()).isTrue();
+        for (int i : new int[] {1, 3, 6}) {
+            assertThat(lines.get(i).path("verdict").asText()).as(lines.get(i).toString()).isEqualTo("error");
+            assertThat(lines.get(i).path("error").asText()).isNotBlank().doesNotContain("\n");
+        }
+        assertThat(lines.get(6).path("error").asText()).contains("no such file");
+        // Half a file: the frames that are whole, or a clear error; never a crash of the batch.
+        JsonNode t = lines.get(5);
+        assertThat(t.path("verdict").asText().equals("error") ? t.path("error").asText() : "ok").isNotBlank();
+
+        JsonNode report = StrictJson.read(out.resolve("report.json"));
+        assertThat(report.path("files")).hasSize(7);
+        assertThat(report.path("summary").path("error").asInt()).isEqualTo(lines.stream().filter(l -> l.path("verdict").asText().equals("error")).count());
+        assertThat(report.path("settings").path("explanation_method").asText()).isEqualTo("cls-attention");
+        assertThat(report.path("detector").path("crop_contract_declared").asBoolean()).isTrue();
+
+        for (int i : new int[] {0, 4}) {
+            JsonNode e = lines.get(i).path("explanation");
+            assertThat(e.path("method").asText()).isEqualTo("cls-attention");
+            int crops = lines.get(i).path("frame_scores").size();
+            assertThat(e.path("overlays")).hasSize(Math.min(3, crops));
+            double previous = Double.POSITIVE_INFINITY;
+            for (JsonNode o : e.path("overlays")) {
+                BufferedImage png = ImageIO.read(Path.of(o.path("file").asText()).toFile());
+                assertThat(png.getWidth()).isEqualTo(2 * 224);
+                assertThat(o.path("heat_grid")).hasSize(4);
+                assertThat(o.path("score").asDouble()).as("most suspicious first").isLessThanOrEqualTo(previous);
+                previous = o.path("score").asDouble();
+            }
+            assertThat(ImageIO.read(Path.of(e.path("contact_sheet").asText()).toFile())).isNotNull();
+        }
+        assertThat(lines.get(2).path("explanation").path("overlays")).isEmpty();
+        assertThat(Path.of(lines.get(2).path("explanation").path("contact_sheet").asText())).isRegularFile();
+        try (var files = Files.walk(out)) {
+            assertThat(files.filter(p -> p.getFileName().toString().startsWith(".")).toList()).as("no temporary files left").isEmpty();
+        }
+    }
+
+    @Test
+    void explanationsFollowHowTheDetectorWasTrained() throws Exception {
+        Path out = dir.resolve("out-probe");
+        CliRun r = CliRun.of("detect", TestMedia.photo("astronaut.png").toString(), "--detector", probe.toString(), "--explain", "--out",
+                out.toString(), "--explain-top", "1");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("^(fake|real) +0\\.\\d{3}  .*astronaut\\.png");
+        JsonNode report = StrictJson.read(out.resolve("report.json"));
+        // A frozen backbone's attention does not depend on the head: the probe is explained by gradients.
+        assertThat(report.path("settings").path("explanation_method").asText()).isEqualTo("grad-attention");
+        JsonNode overlay = report.path("files").get(0).path("explanation").path("overlays").get(0);
+        assertThat(Path.of(overlay.path("file").asText())).isRegularFile();
+        double max = 0;
+        double min = 1;
+        for (JsonNode row : overlay.path("heat_grid")) {
+            for (JsonNode v : row) {
+                max = Math.max(max, v.asDouble());
+                min = Math.min(min, v.asDouble());
+            }
+        }
+        assertThat(max).as("min-max normalised").isEqualTo(1.0);
+        assertThat(min).isEqualTo(0.0);
+    }
+
+    @Test
+    void everyFaceIsScoredAsItsOwnPersonAndTheMostSuspiciousDecides() {
+        // The astronaut next to her mirror image: two faces in every frame.
+        Path two = TestMedia.video("two-faces.mp4", "-loop", "1", "-framerate", "25", "-t", "1", "-i", TestMedia.photo("astronaut.png").toString(),
+                "-filter_complex", "[0:v]split[a][b];[b]hflip[c];[a][c]hstack=inputs=2,scale=640:320,format=yuv420p", "-c:v", "libx264",
+                "-preset", "veryfast");
+        CliRun all = CliRun.of("detect", two.toString(), "--detector", finetune.toString(), "--json", "--faces", "all", "--frames", "4");
+        assertThat(all.exitCode()).as(all.err()).isZero();
+        JsonNode l = jsonLines(all).get(0);
+        assertThat(l.path("faces").asInt()).isEqualTo(2);
+        assertThat(l.path("frame_scores")).hasSize(8);
+        double best = 0;
+        for (JsonNode track : l.path("face_scores")) {
+            double mean = 0;
+            int n = 0;
+            for (JsonNode f : l.path("frame_scores")) {
+                if (f.path("track").asInt() == track.path("track").asInt()) {
+                    mean += f.path("score").asDouble();
+                    n++;
+                }
+            }
+            assertThat(n).isEqualTo(4);
+            assertThat(track.path("score").asDouble()).isCloseTo(mean / n, within(1e-6));
+            best = Math.max(best, mean / n);
+        }
+        assertThat(l.path("score").asDouble()).isCloseTo(best, within(1e-6));
+
+        CliRun largest = CliRun.of("detect", two.toString(), "--detector", finetune.toString(), "--json", "--frames", "4");
+        assertThat(jsonLines(largest).get(0).path("faces").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aNonFiniteScoreIsAnErrorNotAVerdict() throws Exception {
+        // Finite weights so large that the logits overflow: the file loads, the scores are NaN.
+        Path overflowing = dir.resolve("overflowing.unmask");
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(); Detector d = Detector.load(probe, null, m)) {
+            Map<String, float[]> values = d.head().values();
+            float[] w = values.get("head.weight");
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (i % 2 == 0 ? 3e38f : -3e38f);
+            }
+            try (var head = dev.unmask.core.head.Head.of(d.head().spec(), values, m)) {
+                Detector.write(overflowing, (ObjectNode) d.manifest().deepCopy(), head, Map.of());
+            }
+        }
+        CliRun r = CliRun.of("detect", TestMedia.photo("astronaut.png").toString(), TestMedia.photo("coffee.png").toString(), "--detector",
+                overflowing.toString(), "--json");
+        assertThat(r.exitCode()).isEqualTo(DetectCommand.EXIT_SOME_FILES_FAILED);
+        List<JsonNode> lines = jsonLines(r);
+        assertThat(lines.get(0).path("verdict").asText()).isEqualTo("error");
+        assertThat(lines.get(0).path("error").asText()).contains("non-finite score");
+        assertThat(lines.get(0).path("score").isNull()).isTrue();
+        assertThat(lines.get(1).path("verdict").asText()).isEqualTo("no_face");
+    }
+
+    @Test
+    void aDetectorWhoseCropsDetectCannotMakeIsRefusedInOneLine() throws Exception {
+        String image = TestMedia.photo("astronaut.png").toString();
+        CliRun r = CliRun.of("detect", image, "--detector", undeclared.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).contains("--crop-contract").contains("--assume-crop");
+        CliRun assumed = CliRun.of("detect", image, "--detector", undeclared.toString(), "--assume-crop", "--json");
+        assertThat(assumed.exitCode()).as(assumed.err()).isZero();
+        assertThat(jsonLines(assumed).get(0).path("verdict").asText()).isIn("fake", "real");
+
+        Map<String, Object> otherModel = new java.util.LinkedHashMap<>(blazeFaceContract);
+        otherModel.put("detector", "blazeface-full-range:sha256:" + "0".repeat(64));
+        Map<String, Object> dlib = new java.util.LinkedHashMap<>(blazeFaceContract);
+        dlib.put("detector", "dlib-hog-frontal");
+        Map<String, Object> jpeg = new java.util.LinkedHashMap<>(blazeFaceContract);
+        jpeg.put("crop_format", "jpeg-q95");
+        Map<String, Object> kernel = new java.util.LinkedHashMap<>(blazeFaceContract);
+        kernel.put("resize_kernel", "pil-bilinear");
+        Object[][] cases = {{otherModel, "detector"}, {dlib, "dlib-hog-frontal"}, {jpeg, "crop_format"}, {kernel, "pil-bilinear"}};
+        for (Object[] c : cases) {
+            Path contract = dir.resolve("contract-" + c[1] + ".json");
+            Files.writeString(contract, StrictJson.mapper().writeValueAsString(c[0]));
+            Path d = train("refused-" + c[1] + ".unmask", "--approach", "probe", "--epochs", "1", "--crop-contract", contract.toString());
+            CliRun refused = CliRun.of("detect", image, "--detector", d.toString(), "--assume-crop");
+            assertThat(refused.exitCode()).as(refused.err()).isEqualTo(2);
+            assertThat(refused.errLines()).as(refused.err()).isEqualTo(1);
+            assertThat(refused.err()).contains((String) c[1]).doesNotContain("Exception");
+        }
+
+        CliRun noDetector = CliRun.of("detect", image, "--detector", dir.resolve("nothing.unmask").toString());
+        assertThat(noDetector.exitCode()).isEqualTo(2);
+        assertThat(noDetector.err()).contains("no such detector file");
+        CliRun badFaces = CliRun.of("detect", image, "--detector", probe.toString(), "--faces", "some");
+        assertThat(badFaces.exitCode()).isEqualTo(2);
+        assertThat(badFaces.errLines()).isEqualTo(1);
+    }
+
+    @Test
+    void theModelStartsOnAVideosFirstFacesWhileLaterFramesAreStillBeingDecoded() {
+        CliRun r = CliRun.of("detect", TestMedia.astronautMp4().toString(), "--detector", finetune.toString(), "--json", "--frames", "16",
+                "--batch", "1");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode t = jsonLines(r).get(0).path("timings");
+        assertThat(t.path("first_model_at_s").asDouble()).as(t.toString()).isLessThan(t.path("decoded_at_s").asDouble());
+    }
+}
