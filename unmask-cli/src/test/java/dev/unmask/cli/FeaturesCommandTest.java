@@ -85,6 +85,21 @@ class FeaturesCommandTest {
     }
 
     @Test
+    void convNetCheckpointOfAnotherArchitectureNamesTheFirstMisfitTensor(@TempDir Path tmp) throws Exception {
+        Path src = golden("effnet_b0");
+        Path dir = tmp.resolve("b1-config-b0-weights");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.json"),
+                Files.readString(src.resolve("config.json")).replace("\"efficientnet_b0\"", "\"efficientnet_b1\""));
+        Files.copy(src.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        CliRun r = CliRun.of("features", "--model", dir.toString(), "--image", src.resolve("input.png").toString(), "--json");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).isEqualTo(1);
+        assertThat(r.err()).contains("efficientnet_b1").containsPattern("tensor blocks\\.[0-9.]+\\w*");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
     void imageNotAMultipleOfThePatchSizeIsAUserError(@TempDir Path tmp) throws Exception {
         Path img = tmp.resolve("odd.png");
         ImageIO.write(new BufferedImage(50, 50, BufferedImage.TYPE_INT_RGB), "png", img.toFile());
