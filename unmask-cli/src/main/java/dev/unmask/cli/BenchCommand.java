@@ -51,7 +51,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print results as JSON.")
     boolean json;
 
-    @Option(names = "--profile", description = "Also time each op of one transformer block separately (where the time goes).")
+    @Option(names = "--profile", description = "Also show where the time goes: each op of one transformer block, or each part (stem, stages, head) of a ConvNet.")
     boolean profile;
 
     @Option(names = "--detect", description = "Benchmark detect's media path instead of backbone throughput.")
@@ -183,6 +183,9 @@ final class BenchCommand implements Callable<Integer> {
                             out.printf("%-9s %5d %5d %10.2f %12.1f %10.1f %7.0f%%%n", name, side, b, ips, perBatch * 1e3, gflops, 100 * gflops / peak);
                             out.flush();
                         }
+                        if (profile && !name.startsWith("vit")) {
+                            row.set("profile", profileConvNet(name, manager, b, side, json ? null : out));
+                        }
                         if (profile && name.startsWith("vit")) {
                             try (VisionTransformer vit = RandomWeights.vitModel(name.equals("vits14")
                                     ? BuiltinModels.vitSmall14() : BuiltinModels.vitBase14(), 1, manager)) {
@@ -241,6 +244,29 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Time per part (stem, stages, head) of a ConvNet on its real shapes. */
+    private static ArrayNode profileConvNet(String name, NDManager manager, int batch, int side, PrintWriter out) {
+        String arch = CONVNETS.get(name);
+        ObjectNode config = StrictJson.mapper().createObjectNode().put("architecture", arch).put("num_classes", 1000);
+        ArrayNode rows = StrictJson.mapper().createArrayNode();
+        try (NDManager m = manager.newSubManager(); ConvNet net = ConvNets.random(arch, config, m)) {
+            NDArray x = m.randomNormal(new Shape(batch, 3, side, side));
+            List<ConvNet.PartTiming> parts = net.profile(x, 5);
+            double total = parts.stream().mapToDouble(ConvNet.PartTiming::seconds).sum();
+            if (out != null) {
+                out.printf("    %-26s %9s %7s  %s%n", "part (batch " + batch + ")", "ms", "share", "output");
+            }
+            for (ConvNet.PartTiming p : parts) {
+                rows.addObject().put("part", p.part()).put("ms", p.seconds() * 1e3).put("share", p.seconds() / total)
+                        .put("output", p.output().toString());
+                if (out != null) {
+                    out.printf("    %-26s %9.2f %6.0f%%  %s%n", p.part(), p.seconds() * 1e3, 100 * p.seconds() / total, p.output());
+                }
+            }
+        }
+        return rows;
     }
 
     /** Seconds per batch: one warm-up pass, then repeat until {@link #seconds} have passed (at least 3 runs). */

@@ -32,7 +32,7 @@ class BenchCommandTest {
 
     @Test
     void convNetsRunWithRandomWeightsOfTheRealSize() throws Exception {
-        CliRun r = CliRun.of("bench", "--models", "effb0@64,xception@71", "--batch", "1", "--seconds", "0", "--json");
+        CliRun r = CliRun.of("bench", "--models", "effb0@64,xception@71", "--batch", "1", "--seconds", "0", "--profile", "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode rows = new ObjectMapper().readTree(r.out()).get("results");
         assertThat(rows).hasSize(2);
@@ -41,6 +41,15 @@ class BenchCommandTest {
         assertThat(rows.get(0).get("gflop_per_image").asDouble()).isCloseTo(2 * 0.39 * 64 * 64 / (224.0 * 224),
                 org.assertj.core.data.Percentage.withPercentage(5));
         assertThat(rows.get(1).get("images_per_s").asDouble()).isPositive();
+        // The profile covers the stem, every stage (7 for B0, 12 for Xception) and the head, in order.
+        assertThat(rows.get(0).get("profile")).hasSize(1 + 7 + 1);
+        assertThat(rows.get(1).get("profile")).hasSize(1 + 12 + 1);
+        assertThat(rows.get(0).get("profile").get(0).get("part").asText()).isEqualTo("stem");
+        double shares = 0;
+        for (JsonNode p : rows.get(0).get("profile")) {
+            shares += p.get("share").asDouble();
+        }
+        assertThat(shares).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
     }
 
     @Test

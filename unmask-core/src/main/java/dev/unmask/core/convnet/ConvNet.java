@@ -185,6 +185,43 @@ public abstract class ConvNet implements AutoCloseable {
         return map;
     }
 
+    /** Wall time of one part of the network on a batch, and the shape it produced. */
+    public record PartTiming(String part, double seconds, Shape output) {}
+
+    /**
+     * Times the stem, every stage and the head separately (best of {@code repeats}), each on the
+     * real input of its part, so a throughput figure can be traced to where the time goes.
+     */
+    public final List<PartTiming> profile(NDArray input, int repeats) {
+        checkInput(input);
+        List<PartTiming> out = new ArrayList<>();
+        try (NDManager work = input.getManager().newSubManager()) {
+            input.tempAttach(work);
+            NDArray x = timePart("stem", input, this::stem, repeats, out);
+            for (int i = 0; i < numStages(); i++) {
+                int index = i;
+                x = timePart(stageNames().get(i), x, v -> stage(index, v), repeats, out);
+            }
+            timePart("head", x, this::head, repeats, out);
+        }
+        return out;
+    }
+
+    private static NDArray timePart(String name, NDArray x, UnaryOperator<NDArray> f, int repeats, List<PartTiming> out) {
+        double best = Double.MAX_VALUE;
+        NDArray result = null;
+        for (int r = 0; r < Math.max(1, repeats); r++) {
+            if (result != null) {
+                result.close();
+            }
+            long t = System.nanoTime();
+            result = scoped(x, f);
+            best = Math.min(best, (System.nanoTime() - t) / 1e9);
+        }
+        out.add(new PartTiming(name, best, result.getShape()));
+        return result;
+    }
+
     /** Runs {@code f} with every intermediate in a sub-manager; only the result survives. */
     static NDArray scoped(NDArray x, UnaryOperator<NDArray> f) {
         NDManager parent = x.getManager();
