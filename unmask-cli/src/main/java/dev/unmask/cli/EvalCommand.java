@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code unmask eval}: a detector on test lists, with the threshold it chose on validation data. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Score test lists with a detector and write scores.csv and metrics.json.",
+        description = {"Score test lists with a detector and write scores.csv, metrics.json, roc.png and histogram.png.",
             "Several --test lists are pooled (as the authors' test_multiple_datalist) and also reported one by one;"
                     + " with manipulation ids, each method is reported against all real items.",
             "acc/hter use the threshold stored in the detector (chosen at the validation EER), never the test set's own."})
@@ -135,6 +135,7 @@ final class EvalCommand implements Callable<Integer> {
             Files.createDirectories(out);
             AtomicFiles.writeString(out.resolve("scores.csv"), scoresCsv(scored));
             AtomicFiles.writeString(out.resolve("metrics.json"), StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            EvalPlots.write(out, scored);
         } catch (IOException e) {
             throw new UserError(out + ": cannot write results (" + StrictJson.oneLine(e.getMessage()) + ")");
         }
@@ -148,7 +149,8 @@ final class EvalCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "videos     AUC %.4f, EER %.4f, acc %.4f (%s of frame scores)%n", v.path("auc").asDouble(),
                     v.path("eer").asDouble(), v.path("acc").asDouble(), aggregation.label());
         }
-        o.printf(Locale.ROOT, "written    %s, %s%n", out.resolve("scores.csv"), out.resolve("metrics.json"));
+        o.printf(Locale.ROOT, "written    %s, %s, %s, %s%n", out.resolve("scores.csv"), out.resolve("metrics.json"),
+                out.resolve("roc.png"), out.resolve("histogram.png"));
         o.flush();
         return 0;
     }

@@ -122,6 +122,8 @@ class TrainEvalCommandTest {
                 "--test", dir.resolve("train.csv").toString(), "--root", root.toString(), "--out", evalOut.toString());
         assertThat(code).as(Files.readString(dir.resolve("eval.log"))).isZero();
         JsonNode metrics = StrictJson.read(evalOut.resolve("metrics.json"));
+        assertThat(javax.imageio.ImageIO.read(evalOut.resolve("roc.png").toFile()).getWidth()).isEqualTo(EvalPlots.WIDTH);
+        assertThat(javax.imageio.ImageIO.read(evalOut.resolve("histogram.png").toFile()).getHeight()).isEqualTo(EvalPlots.HEIGHT);
         for (String k : new String[] {"auc", "ap", "eer", "eer_threshold", "acc", "hter", "acc_real", "acc_fake"}) {
             assertThat(metrics.path("pooled").path("frame").has(k)).as(k).isTrue();
         }
