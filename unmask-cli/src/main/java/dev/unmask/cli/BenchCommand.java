@@ -75,6 +75,9 @@ final class BenchCommand implements Callable<Integer> {
 
         void forward(NDArray x);
 
+        /** Where the time goes on a batch of real shapes (printed unless {@code out} is null). */
+        ArrayNode profile(NDManager manager, int batch, int side, PrintWriter out);
+
         @Override
         void close();
     }
@@ -95,6 +98,10 @@ final class BenchCommand implements Callable<Integer> {
                     vit.features(x, 1, false, false).tokens().toFloatArray();
                 }
 
+                public ArrayNode profile(NDManager m, int batch, int side, PrintWriter out) {
+                    return BlockProfile.run(vit, m, batch, side, out);
+                }
+
                 public void close() {
                     vit.close();
                 }
@@ -110,6 +117,10 @@ final class BenchCommand implements Callable<Integer> {
 
             public void forward(NDArray x) {
                 net.forward(x, 0).pooled().toFloatArray();
+            }
+
+            public ArrayNode profile(NDManager m, int batch, int side, PrintWriter out) {
+                return profileConvNet(net, m, batch, side, out);
             }
 
             public void close() {
@@ -183,14 +194,8 @@ final class BenchCommand implements Callable<Integer> {
                             out.printf("%-9s %5d %5d %10.2f %12.1f %10.1f %7.0f%%%n", name, side, b, ips, perBatch * 1e3, gflops, 100 * gflops / peak);
                             out.flush();
                         }
-                        if (profile && !name.startsWith("vit")) {
-                            row.set("profile", profileConvNet(name, manager, b, side, json ? null : out));
-                        }
-                        if (profile && name.startsWith("vit")) {
-                            try (VisionTransformer vit = RandomWeights.vitModel(name.equals("vits14")
-                                    ? BuiltinModels.vitSmall14() : BuiltinModels.vitBase14(), 1, manager)) {
-                                row.set("profile", BlockProfile.run(vit, manager, b, side, json ? null : out));
-                            }
+                        if (profile) {
+                            row.set("profile", subject.profile(manager, b, side, json ? null : out));
                         }
                     }
                 }
@@ -247,11 +252,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Time per part (stem, stages, head) of a ConvNet on its real shapes. */
-    private static ArrayNode profileConvNet(String name, NDManager manager, int batch, int side, PrintWriter out) {
-        String arch = CONVNETS.get(name);
-        ObjectNode config = StrictJson.mapper().createObjectNode().put("architecture", arch).put("num_classes", 1000);
+    private static ArrayNode profileConvNet(ConvNet net, NDManager manager, int batch, int side, PrintWriter out) {
         ArrayNode rows = StrictJson.mapper().createArrayNode();
-        try (NDManager m = manager.newSubManager(); ConvNet net = ConvNets.random(arch, config, m)) {
+        try (NDManager m = manager.newSubManager()) {
             NDArray x = m.randomNormal(new Shape(batch, 3, side, side));
             List<ConvNet.PartTiming> parts = net.profile(x, 5);
             double total = parts.stream().mapToDouble(ConvNet.PartTiming::seconds).sum();

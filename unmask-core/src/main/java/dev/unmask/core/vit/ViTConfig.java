@@ -1,5 +1,6 @@
 package dev.unmask.core.vit;
 
+import dev.unmask.core.model.Normalization;
 import dev.unmask.core.vit.layers.PositionResampling;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,8 +38,8 @@ public record ViTConfig(
         float[] mean,
         float[] std) {
 
-    public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
-    public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+    public static final float[] IMAGENET_MEAN = Normalization.IMAGENET.mean();
+    public static final float[] IMAGENET_STD = Normalization.IMAGENET.std();
 
     public ViTConfig {
         if (embedDim <= 0 || embedDim > 16384 || numHeads <= 0 || embedDim % numHeads != 0) {
