@@ -7,10 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,25 +15,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class FeaturesCommandTest {
 
+    /** A golden case directory (skips when ../shared/golden is absent), via core's test helper. */
     static Path golden(String name) {
-        String p = System.getProperty("unmask.golden");
-        Path dir = p == null ? Path.of("../../shared/golden", name) : Path.of(p, name);
-        Assumptions.assumeTrue(Files.isDirectory(dir), "golden case missing: " + dir);
-        return dir;
+        return dev.unmask.core.Golden.dir(name);
     }
 
     static double[] flat(JsonNode n) {
-        List<Double> out = new ArrayList<>();
-        walk(n, out);
-        return out.stream().mapToDouble(Double::doubleValue).toArray();
-    }
-
-    private static void walk(JsonNode n, List<Double> out) {
-        if (n.isArray()) {
-            n.forEach(c -> walk(c, out));
-        } else {
-            out.add(n.asDouble());
-        }
+        return dev.unmask.core.Golden.flat(n);
     }
 
     static double relErr(double[] a, double[] b) {
