@@ -104,7 +104,7 @@ public final class Explainer {
     }
 
     /** ∂(logit_fake − logit_real)/∂pooled features, per image [B, F]. */
-    private static NDArray logOddsGradient(ConvNet net, Head head, NDArray images, NDManager scope) {
+    static NDArray logOddsGradient(ConvNet net, Head head, NDArray images, NDManager scope) {
         NDArray pooled = net.forward(images, 0).pooled();
         long b = pooled.getShape().get(0);
         NDArray probe = scope.zeros(pooled.getShape());

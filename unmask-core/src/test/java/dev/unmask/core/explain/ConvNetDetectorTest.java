@@ -166,8 +166,33 @@ class ConvNetDetectorTest {
         assertThat((double) above / heldOut.size()).as("share of fakes whose map beats uniform").isGreaterThanOrEqualTo(0.9);
     }
 
+    /**
+     * An MLP head's Grad-CAM weights come from autograd; through a linear head they must equal the
+     * closed form the linear path uses, W[fake] − W[real], for every image.
+     */
     @Test
-    void methodsAndSettingsOfTheOtherFamilyAreRefusedInOneLine() {
+    void autogradLogOddsGradientEqualsTheLinearHeadsClosedForm() {
+        try (NDManager m = NDManager.newBaseManager(); Detector d = Detector.load(detector, null, m)) {
+            float[] w = d.head().parameters().get("head.weight").toFloatArray();
+            int f = w.length / 2;
+            float[] both = new float[2 * 3 * SIDE * SIDE];
+            System.arraycopy(d.preprocessing().load(heldOut.get(2).file()), 0, both, 0, 3 * SIDE * SIDE);
+            System.arraycopy(d.preprocessing().load(heldOut.get(3).file()), 0, both, 3 * SIDE * SIDE, 3 * SIDE * SIDE);
+            try (NDManager scope = m.newSubManager()) {
+                NDArray images = scope.create(both, new Shape(2, 3, SIDE, SIDE));
+                float[] g = Explainer.logOddsGradient(((Backbone.Conv) d.backbone()).model(), d.head(), images, scope).toFloatArray();
+                assertThat(g).hasSize(2 * f);
+                for (int i = 0; i < 2; i++) {
+                    for (int k = 0; k < f; k++) {
+                        assertThat(g[i * f + k]).isCloseTo(w[f + k] - w[k], org.assertj.core.data.Offset.offset(1e-6f));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void methodsAndSettingsOfTheOtherFamilyAreRefusedInOneLine() throws Exception {
         try (NDManager m = NDManager.newBaseManager(); Detector d = Detector.load(detector, null, m)) {
             NDArray x = m.zeros(new Shape(1, 3, SIDE, SIDE));
             for (ExplanationMethod vitOnly : new ExplanationMethod[] {ExplanationMethod.CLS_ATTENTION, ExplanationMethod.GRADIENT_ATTENTION}) {
@@ -180,5 +205,14 @@ class ConvNetDetectorTest {
         assertThatThrownBy(() -> TrainingRun.run(settings(Approach.PROBE, FeatureVariant.CLS_CONCAT_4), inputs(dir.resolve("cls.unmask")), false,
                 Progress.SILENT)).isInstanceOf(UserError.class).hasMessageContaining("pooled");
         assertThat(ModelDirectory.open(backbone).isConvNet()).isTrue();
+
+        Path vit = dir.resolve("tiny_reg");
+        Files.createDirectories(vit);
+        for (String f : new String[] {"config.json", "model.safetensors"}) {
+            Files.copy(Golden.dir("dinov2_orig_tiny_reg").resolve(f), vit.resolve(f));
+        }
+        assertThatThrownBy(() -> TrainingRun.run(settings(Approach.PROBE, FeatureVariant.POOLED), new TrainingRun.Inputs(vit,
+                Datalist.read(dir.resolve("train.csv"), root), Datalist.read(dir.resolve("val.csv"), root), dir.resolve("vit.unmask"),
+                dir.resolve("cache"), null, "test"), false, Progress.SILENT)).isInstanceOf(UserError.class).hasMessageContaining("for ConvNets");
     }
 }
