@@ -65,9 +65,10 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--explain-top", defaultValue = "3", paramLabel = "N", description = "Overlays per file. Default: ${DEFAULT-VALUE}.")
     int explainTop;
 
-    @Option(names = "--explain-method", defaultValue = "auto", paramLabel = "auto|cls-attention|grad-attention",
-            description = "auto: the last block's CLS attention for fine-tuned detectors (as the paper shows), gradient-weighted attention"
-                    + " (Chefer et al. 2021) for a frozen backbone's probe, whose attention does not depend on the head. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--explain-method", defaultValue = "auto", paramLabel = "auto|cls-attention|grad-attention|grad-cam",
+            description = "auto: the last block's CLS attention for fine-tuned ViT detectors (as the paper shows), gradient-weighted attention"
+                    + " (Chefer et al. 2021) for a frozen ViT's probe, whose attention does not depend on the head, and Grad-CAM"
+                    + " (Selvaraju et al. 2017) on the last stage for ConvNet detectors. Default: ${DEFAULT-VALUE}.")
     String explainMethod;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Folder for report.json (and, with --explain, overlays). Default with --explain: ./"

@@ -8,6 +8,7 @@ import dev.unmask.core.head.FeatureVariant;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.model.BuiltinModels;
+import dev.unmask.core.model.ModelDirectory;
 import dev.unmask.core.train.Approach;
 import dev.unmask.core.train.Progress;
 import dev.unmask.core.train.TrainSettings;
@@ -24,22 +25,24 @@ import picocli.CommandLine.Spec;
 /** {@code unmask train}: the paper's two approaches, from labelled face crops to a detector file. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a deepfake detector on a backbone and write it as one NAME.unmask file.",
-            "probe: frozen backbone + head on cached features (SGD); finetune: last k blocks + final norm + CLS/register tokens"
+            "probe: frozen backbone + head on cached features (SGD), for ViTs and ConvNets; finetune (ViTs): last k blocks + final norm + CLS/register tokens"
                     + " + head (AdamW); lntune: LayerNorms of the last k blocks + final norm + head (AdamW).",
             "Lists are the paper's datalists (relative_path,label under --root; 0 real, >=1 fake) or folders with real/ and fake/."})
 final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--backbone", required = true, paramLabel = "DIR", description = "Backbone model directory (config.json + model.safetensors).")
+    @Option(names = "--backbone", required = true, paramLabel = "DIR|NAME",
+            description = "Backbone: a model directory (config.json + model.safetensors) or a pulled registry name; a ViT, or a ConvNet"
+                    + " (EfficientNet, EfficientNetV2, Xception) for --approach probe.")
     String backbone;
 
     @Option(names = "--approach", defaultValue = "probe", paramLabel = "probe|finetune|lntune", description = "Default: ${DEFAULT-VALUE}.")
     String approach;
 
     @Option(names = "--features", paramLabel = "VARIANT",
-            description = "cls_last, cls_concat_4, cls_ws_4, all_last, all_ws_4, all_dropout_ws_4, all_dropout_concat_4"
-                    + " (default: cls_concat_4 for probe, cls_last otherwise).")
+            description = "ViTs: cls_last, cls_concat_4, cls_ws_4, all_last, all_ws_4, all_dropout_ws_4, all_dropout_concat_4"
+                    + " (default: cls_concat_4 for probe, cls_last otherwise); ConvNets: pooled (the last map, global-average-pooled).")
     String features;
 
     @Option(names = "--head", defaultValue = "linear", paramLabel = "linear|mlp", description = "Default: ${DEFAULT-VALUE}.")
@@ -108,7 +111,10 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Approach a = Approach.parse(approach);
-        FeatureVariant variant = FeatureVariant.parse(features != null ? features : a == Approach.PROBE ? "cls_concat_4" : "cls_last");
+        Path dir = ModelArgument.resolve(backbone);
+        boolean convNet = ModelDirectory.open(dir).isConvNet();
+        FeatureVariant variant = FeatureVariant.parse(features != null ? features
+                : convNet ? FeatureVariant.POOLED.id() : a == Approach.PROBE ? "cls_concat_4" : "cls_last");
         HeadSpec.Kind kind = HeadSpec.Kind.parse(head);
         boolean prefixCache = a != Approach.PROBE && !noPrefixCache;
         boolean half;
@@ -135,7 +141,6 @@ final class TrainCommand implements Callable<Integer> {
                 a == Approach.PROBE ? 0 : blocks, prefixCache, half, imageSize, epochs != null ? epochs : d.epochs(),
                 batch != null ? batch : d.batchSize(), lr != null ? lr : d.learningRate(), weightDecay != null ? weightDecay : d.weightDecay(),
                 patience, seed);
-        Path dir = ModelArgument.resolve(backbone);
         Datalist trainList = Datalist.read(train, root);
         Datalist valList = Datalist.read(val, root);
         ObjectNode crop = null;

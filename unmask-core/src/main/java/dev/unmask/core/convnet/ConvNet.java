@@ -60,6 +60,11 @@ public abstract class ConvNet implements AutoCloseable {
     /** The smallest height and width the network accepts. */
     abstract int minInputSize();
 
+    /** The smallest height and width the network accepts, for callers checking settings before any image is read. */
+    public final int minimumInputSize() {
+        return minInputSize();
+    }
+
     /** Walks stem, stages and head (not the classifier) through {@code t}. */
     abstract void trace(Trace t);
 

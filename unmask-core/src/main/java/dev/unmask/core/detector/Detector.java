@@ -12,14 +12,12 @@ import dev.unmask.core.checkpoint.TensorInfo;
 import dev.unmask.core.data.Preprocessing;
 import dev.unmask.core.head.FeatureVariant;
 import dev.unmask.core.head.Head;
-import dev.unmask.core.head.HeadInput;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.model.Backbone;
 import dev.unmask.core.model.BuiltinModels;
 import dev.unmask.core.model.ModelDirectory;
 import dev.unmask.core.tensor.Tensors;
-import dev.unmask.core.vit.ViTConfig;
-import dev.unmask.core.vit.VisionTransformer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +30,8 @@ import java.util.regex.Pattern;
  * A trained detector, one {@code NAME.unmask} file: a safetensors file whose tensors are the
  * head ({@code head.*}) and the backbone tensors training changed ({@code backbone.*}), and whose
  * {@code __metadata__["unmask_detector"]} is a JSON manifest: approach and settings, head shape,
- * backbone reference (name, path, SHA-256 of its weights), preprocessing, the threshold chosen at
+ * backbone reference (kind — {@code vit}, or {@code convnet}; files written before ConvNets
+ * have no kind and are ViTs — name, path, SHA-256 of its weights), preprocessing, the threshold chosen at
  * the validation EER, validation metrics, provenance and the crop contract of the training data.
  *
  * <p>The file is untrusted input: no Java serialization, bounded size and tensor count, tensor
@@ -48,14 +47,14 @@ public final class Detector implements AutoCloseable {
     private static final Pattern TENSOR_NAME = Pattern.compile("(head|backbone)\\.[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+){0,7}");
 
     private final JsonNode manifest;
-    private final VisionTransformer vit;
+    private final Backbone backbone;
     private final Head head;
     private final Preprocessing preprocessing;
     private final double threshold;
 
-    private Detector(JsonNode manifest, VisionTransformer vit, Head head, Preprocessing preprocessing, double threshold) {
+    private Detector(JsonNode manifest, Backbone backbone, Head head, Preprocessing preprocessing, double threshold) {
         this.manifest = manifest;
-        this.vit = vit;
+        this.backbone = backbone;
         this.head = head;
         this.preprocessing = preprocessing;
         this.threshold = threshold;
@@ -133,16 +132,19 @@ public final class Detector implements AutoCloseable {
                         + "…, but this detector was trained on " + text(bb, "name", where) + " with SHA-256 " + sha.substring(0, Math.min(12, sha.length()))
                         + "…; pass --backbone with those exact weights");
             }
-            VisionTransformer vit = ModelDirectory.open(dir).loadViT(parent);
+            String kind = bb.has("kind") ? text(bb, "kind", where + ".backbone") : Backbone.VIT;
+            ModelDirectory md = ModelDirectory.open(dir);
+            String found = md.isConvNet() ? Backbone.CONVNET : Backbone.VIT;
+            if (!kind.equals(found)) {
+                throw new UserError(where + ": the detector was trained on a " + StrictJson.oneLine(kind) + " backbone, " + dir + " holds a " + found);
+            }
+            Backbone backbone = Backbone.load(md, parent);
             try {
-                ViTConfig cfg = vit.config();
-                if (preprocessing.size() % cfg.patchSize() != 0) {
-                    throw new UserError(where + ": image size " + preprocessing.size() + " is not a multiple of the patch size");
-                }
-                HeadSpec spec = headSpec(object(m, "head", where), cfg, where);
+                backbone.preprocessing(preprocessing.size());
+                HeadSpec spec = headSpec(object(m, "head", where), backbone, preprocessing.size(), where);
                 Map<String, float[]> headValues = new LinkedHashMap<>();
                 Map<String, long[]> headShapes = spec.parameterShapes();
-                Map<String, long[]> backboneShapes = cfg.parameterShapes();
+                Map<String, long[]> backboneShapes = backbone.parameterShapes();
                 int changed = 0;
                 for (TensorInfo t : st.tensors().values()) {
                     boolean isHead = t.name().startsWith("head.");
@@ -161,7 +163,7 @@ public final class Detector implements AutoCloseable {
                     if (isHead) {
                         headValues.put(name, values);
                     } else {
-                        Tensors.assign(vit.parameters().get(name), values);
+                        Tensors.assign(backbone.parameters().get(name), values);
                         changed++;
                     }
                 }
@@ -173,9 +175,9 @@ public final class Detector implements AutoCloseable {
                             + " tensors, the file holds " + changed);
                 }
                 Head head = Head.of(spec, headValues, parent);
-                return new Detector(m, vit, head, preprocessing, threshold);
+                return new Detector(m, backbone, head, preprocessing, threshold);
             } catch (RuntimeException e) {
-                vit.close();
+                backbone.close();
                 throw e;
             }
         }
@@ -199,15 +201,17 @@ public final class Detector implements AutoCloseable {
         throw new UserError("the detector's backbone " + name + " is not at " + recorded + "; pass --backbone DIR with the same weights");
     }
 
-    static HeadSpec headSpec(JsonNode h, ViTConfig cfg, String where) {
+    static HeadSpec headSpec(JsonNode h, Backbone backbone, int size, String where) {
         String w = where + ".head";
         FeatureVariant variant = FeatureVariant.parse(text(h, "features", w));
+        backbone.requireFeatures(variant);
         HeadSpec.Kind kind = HeadSpec.Kind.parse(text(h, "kind", w));
         int blocks = integer(h, "blocks", w);
         int dim = integer(h, "dim", w);
-        if (blocks != variant.blocks(cfg.depth()) || dim != cfg.embedDim()) {
+        int[] gives = backbone.headInputShape(variant, size);
+        if (blocks != gives[0] || dim != gives[2]) {
             throw new UserError(w + ": head reads " + blocks + " blocks of width " + dim + ", the backbone gives "
-                    + variant.blocks(cfg.depth()) + " of width " + cfg.embedDim());
+                    + gives[0] + " of width " + gives[2]);
         }
         try {
             return new HeadSpec(variant, kind, blocks, integer(h, "tokens", w), dim, integer(h, "mlp_hidden", w),
@@ -294,8 +298,8 @@ public final class Detector implements AutoCloseable {
         return threshold;
     }
 
-    public VisionTransformer backbone() {
-        return vit;
+    public Backbone backbone() {
+        return backbone;
     }
 
     public Head head() {
@@ -306,7 +310,7 @@ public final class Detector implements AutoCloseable {
     public float[] score(NDArray images) {
         try (NDManager scope = images.getManager().newSubManager()) {
             images.tempAttach(scope);
-            NDArray features = HeadInput.extract(vit, images, head.spec().variant());
+            NDArray features = backbone.headInput(images, head.spec().variant());
             return Head.fakeProbability(head.logits(features, null));
         }
     }
@@ -314,6 +318,6 @@ public final class Detector implements AutoCloseable {
     @Override
     public void close() {
         head.close();
-        vit.close();
+        backbone.close();
     }
 }

@@ -6,9 +6,14 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
+import ai.djl.ndarray.types.Shape;
+import dev.unmask.core.UserError;
+import dev.unmask.core.convnet.ConvNet;
 import dev.unmask.core.detector.Detector;
 import dev.unmask.core.head.FeatureVariant;
 import dev.unmask.core.head.Head;
+import dev.unmask.core.head.HeadSpec;
+import dev.unmask.core.model.Backbone;
 import dev.unmask.core.train.Autograd;
 import dev.unmask.core.vit.ViTConfig;
 import dev.unmask.core.vit.ViTFeatures;
@@ -17,9 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Heat maps that say where on a face a ViT detector looked. Inputs are preprocessed images
- * [B, 3, S, S] as {@link Detector#score} takes them; maps are on the patch grid, raw (callers
- * normalise for display).
+ * Heat maps that say where on a face a detector looked, whichever its backbone. Inputs are
+ * preprocessed images [B, 3, S, S] as {@link Detector#score} takes them; maps are raw (callers
+ * normalise for display), on the patch grid for ViTs and on {@link #GRAD_CAM_CELL}-pixel cells
+ * for ConvNets.
  *
  * <p>Only one autograd recording can be open per JVM (DJL's collector is process-wide), so the
  * gradient method must not run while a training step runs in another thread.
@@ -27,11 +33,104 @@ import java.util.List;
 public final class Explainer {
     private Explainer() {}
 
+    /**
+     * Side of the square cells a Grad-CAM map is averaged into (or the largest divisor of the
+     * input side below it): fine against the 32-pixel spacing of a ConvNet's last map, and small
+     * enough for the JSON report.
+     */
+    public static final int GRAD_CAM_CELL = 8;
+
     public static List<HeatMap> explain(Detector detector, NDArray images, ExplanationMethod method) {
+        methodFor(detector, java.util.Objects.requireNonNull(method, "method"));
+        Backbone backbone = detector.backbone();
         return switch (method) {
-            case CLS_ATTENTION -> clsAttention(detector.backbone(), images);
-            case GRADIENT_ATTENTION -> gradientWeightedAttention(detector.backbone(), detector.head(), images).maps();
+            case CLS_ATTENTION -> clsAttention(((Backbone.ViT) backbone).model(), images);
+            case GRADIENT_ATTENTION -> gradientWeightedAttention(((Backbone.ViT) backbone).model(), detector.head(), images).maps();
+            case GRAD_CAM -> gradCam(((Backbone.Conv) backbone).model(), detector.head(), images);
         };
+    }
+
+    /**
+     * {@code requested}, if it can explain this detector, or (null requested) the one that suits it:
+     * Grad-CAM for a ConvNet; for a ViT, the CLS attention of a fine-tuned last block, or the
+     * gradient-weighted attention of a frozen backbone's probe.
+     */
+    public static ExplanationMethod methodFor(Detector detector, ExplanationMethod requested) {
+        boolean vit = detector.backbone() instanceof Backbone.ViT;
+        if (requested == null) {
+            return vit ? ExplanationMethod.forApproach(detector.manifest().path("approach").asText()) : ExplanationMethod.GRAD_CAM;
+        }
+        if (requested.forViTs() != vit) {
+            throw new UserError("explanation method " + requested.id() + " is for " + (requested.forViTs() ? "ViT" : "ConvNet")
+                    + " detectors; this detector's backbone is a " + detector.backbone().kind() + " (use "
+                    + (vit ? "cls-attention or grad-attention" : "grad-cam") + ")");
+        }
+        return requested;
+    }
+
+    /**
+     * Grad-CAM of the fake log-odds y = logit_fake − logit_real on the last convolutional map.
+     * Through a linear head on the pooled map, ∂y/∂pooled is the difference of the head's two
+     * rows, the same for every image, and {@link ConvNet#gradCam} takes it in closed form; through
+     * an MLP head it depends on the image, so it is taken by autograd, image by image.
+     */
+    static List<HeatMap> gradCam(ConvNet net, Head head, NDArray images) {
+        int b = (int) images.getShape().get(0);
+        int side = (int) images.getShape().get(2);
+        List<HeatMap> out = new ArrayList<>(b);
+        try (NDManager scope = images.getManager().newSubManager()) {
+            images.tempAttach(scope);
+            NDArray bias = scope.zeros(new Shape(1));
+            if (head.spec().kind() == HeadSpec.Kind.LINEAR) {
+                float[] w = head.parameters().get("head.weight").toFloatArray();
+                int f = w.length / 2;
+                float[] diff = new float[f];
+                for (int k = 0; k < f; k++) {
+                    diff[k] = w[f + k] - w[k];
+                }
+                NDArray row = scope.create(diff, new Shape(1, f));
+                for (float[][] cam : net.gradCam(images, row, bias, 0)) {
+                    out.add(cells(cam, side));
+                }
+            } else {
+                NDArray rows = logOddsGradient(net, head, images, scope);
+                for (int i = 0; i < b; i++) {
+                    NDArray one = images.get(new NDIndex("{}:{}", i, i + 1));
+                    out.add(cells(net.gradCam(one, rows.get(new NDIndex("{}:{}, :", i, i + 1)), bias, 0)[0], side));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** ∂(logit_fake − logit_real)/∂pooled features, per image [B, F]. */
+    static NDArray logOddsGradient(ConvNet net, Head head, NDArray images, NDManager scope) {
+        NDArray pooled = net.forward(images, 0).pooled();
+        long b = pooled.getShape().get(0);
+        NDArray probe = scope.zeros(pooled.getShape());
+        Autograd.requireGradient(probe, true);
+        try (GradientCollector collector = Autograd.record()) {
+            NDArray features = pooled.add(probe).reshape(b, 1, 1, pooled.getShape().get(1));
+            NDArray logits = head.logits(features, null);
+            collector.backward(logits.get(new NDIndex(":, 1")).sub(logits.get(new NDIndex(":, 0"))).sum());
+        }
+        return Autograd.takeGradient(probe, scope);
+    }
+
+    /** A full-resolution map averaged into square cells. */
+    private static HeatMap cells(float[][] cam, int side) {
+        int cell = GRAD_CAM_CELL;
+        while (side % cell != 0) {
+            cell--;
+        }
+        int g = side / cell;
+        float[] grid = new float[g * g];
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                grid[(y / cell) * g + x / cell] += cam[y][x] / (cell * cell);
+            }
+        }
+        return new HeatMap(g, g, cell, grid);
     }
 
     /** Last block, CLS query → patch keys (the slice after CLS and the registers), averaged over heads. */

@@ -2,7 +2,7 @@ package dev.unmask.core.explain;
 
 import dev.unmask.core.UserError;
 
-/** How a heat map over a face is made from a ViT detector. */
+/** How a heat map over a face is made from a detector: two methods for ViTs, one for ConvNets. */
 public enum ExplanationMethod {
     /**
      * The paper's figure: the last block's softmax attention from the CLS query to the patch keys
@@ -16,7 +16,13 @@ public enum ExplanationMethod {
      * explains a frozen backbone's probe (Approach 1).
      */
     GRADIENT_ATTENTION("grad-attention", "attention x gradient, all blocks",
-            "gradient-weighted attention relevance for the fake log-odds, all blocks (Chefer et al. 2021)");
+            "gradient-weighted attention relevance for the fake log-odds, all blocks (Chefer et al. 2021)"),
+    /**
+     * Selvaraju et al. (ICCV 2017) for ConvNets: the last convolutional map's channels weighted by
+     * the spatial mean of the fake log-odds' gradient, summed, positive part, placed on the input
+     * pixels the cells are centred on.
+     */
+    GRAD_CAM("grad-cam", "Grad-CAM, last stage", "Grad-CAM of the fake log-odds on the last convolutional map (Selvaraju et al. 2017)");
 
     private final String id;
     private final String shortName;
@@ -41,7 +47,12 @@ public enum ExplanationMethod {
         return description;
     }
 
-    /** The method that explains a detector trained by {@code approach} ("probe", "finetune", "lntune"). */
+    /** Whether the method reads a ViT's attention (else a ConvNet's maps). */
+    public boolean forViTs() {
+        return this != GRAD_CAM;
+    }
+
+    /** The method that explains a ViT detector trained by {@code approach} ("probe", "finetune", "lntune"). */
     public static ExplanationMethod forApproach(String approach) {
         return switch (approach) {
             case "probe" -> GRADIENT_ATTENTION;
@@ -56,6 +67,6 @@ public enum ExplanationMethod {
                 return m;
             }
         }
-        throw new UserError("unknown explanation method \"" + id + "\"; choose cls-attention or grad-attention");
+        throw new UserError("unknown explanation method \"" + id + "\"; choose cls-attention, grad-attention (ViTs) or grad-cam (ConvNets)");
     }
 }

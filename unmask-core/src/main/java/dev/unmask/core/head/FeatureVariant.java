@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
  * What a head reads from the backbone, the paper's feature variants (DESIGN.md). Every variant
  * reads the last n blocks' outputs, each through the final norm, as DINOv2's
  * {@code get_intermediate_layers(n, norm=True)} gives them: either the CLS token alone or all
- * tokens (CLS, registers, patches).
+ * tokens (CLS, registers, patches). ConvNets have one variant of their own, {@link #POOLED}.
  */
 public enum FeatureVariant {
     /** The final normed CLS token. */
@@ -24,7 +24,12 @@ public enum FeatureVariant {
     /** As {@code all_ws_4}, with dropout 0.4 before the classifier. */
     ALL_DROPOUT_WS_4("all_dropout_ws_4", 4, true, Combine.WEIGHTED_SUM, 0.4f),
     /** Per block Linear(D→1024)+ReLU on every token, concatenated, dropout 0.4, then the classifier. */
-    ALL_DROPOUT_CONCAT_4("all_dropout_concat_4", 4, true, Combine.PROJECT_CONCAT, 0.4f);
+    ALL_DROPOUT_CONCAT_4("all_dropout_concat_4", 4, true, Combine.PROJECT_CONCAT, 0.4f),
+    /**
+     * A ConvNet's last convolutional map, global-average-pooled (timm's pre-logits features):
+     * one vector per image, read as [1 block, 1 token, F channels].
+     */
+    POOLED("pooled", 1, false, Combine.CONCAT, 0f);
 
     /** How the per-block features become one vector. */
     public enum Combine { CONCAT, WEIGHTED_SUM, PROJECT_CONCAT }
@@ -57,6 +62,11 @@ public enum FeatureVariant {
 
     public boolean allTokens() {
         return allTokens;
+    }
+
+    /** Whether the variant reads a ConvNet's pooled map rather than a ViT's tokens. */
+    public boolean forConvNets() {
+        return this == POOLED;
     }
 
     public Combine combine() {

@@ -14,12 +14,12 @@ import dev.unmask.core.data.Preprocessing;
 import dev.unmask.core.detector.BackboneRef;
 import dev.unmask.core.detector.Detector;
 import dev.unmask.core.head.Head;
-import dev.unmask.core.head.HeadInput;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.metrics.BinaryMetrics;
 import dev.unmask.core.metrics.Roc;
+import dev.unmask.core.model.Backbone;
 import dev.unmask.core.model.ModelDirectory;
 import dev.unmask.core.tensor.Tensors;
 import dev.unmask.core.vit.ViTConfig;
@@ -105,31 +105,38 @@ public final class TrainingRun {
         requireBothClasses(in.val(), "--val");
         BackboneRef ref = BackboneRef.of(in.backboneDir());
         ModelDirectory md = ModelDirectory.open(in.backboneDir());
-        checkFits(md.vitSpec().config());
+        if (md.isConvNet()) {
+            checkFitsConvNet(md);
+        } else {
+            checkFits(md.vitSpec().config());
+        }
         List<TrainingData.Skipped> skipped = new ArrayList<>();
-        try (NDManager manager = NDManager.newBaseManager(); VisionTransformer vit = md.loadViT(manager)) {
-            ViTConfig cfg = vit.config();
-            Preprocessing pre = Preprocessing.forBackbone(cfg, s.imageSize());
+        try (NDManager manager = NDManager.newBaseManager(); Backbone backbone = Backbone.load(md, manager)) {
+            backbone.requireFeatures(s.features());
+            Preprocessing pre = backbone.preprocessing(s.imageSize());
             TrainingData.Split train = TrainingData.hash("train", in.train(), skipped, progress);
             TrainingData.Split val = TrainingData.hash("val", in.val(), skipped, progress);
 
-            int depth = cfg.depth();
-            int n = s.features().blocks(depth);
-            int tokens = HeadInput.tokens(vit, s.features(), pre.size(), pre.size());
-            HeadSpec spec = new HeadSpec(s.features(), s.head(), n, tokens, cfg.embedDim(), s.mlpHidden(), s.mlpDropout());
+            int[] input = backbone.headInputShape(s.features(), pre.size());
+            int n = input[0];
+            HeadSpec spec = new HeadSpec(s.features(), s.head(), n, input[1], input[2], s.mlpHidden(), s.mlpDropout());
             int fromBlock = 0;
             TensorCache cache = null;
             TrainingData.Source source;
             try {
                 Set<String> bad;
                 if (s.approach() == Approach.PROBE) {
-                    TensorCache.Key key = new TensorCache.Key("features/" + (s.features().allTokens() ? "all" : "cls") + "/" + n,
-                            ref.sha256(), pre.descriptor(), new long[] {n, spec.tokens(), cfg.embedDim()}, s.halfCache());
+                    String read = s.features().allTokens() ? "all" : s.features().forConvNets() ? "pooled" : "cls";
+                    TensorCache.Key key = new TensorCache.Key("features/" + read + "/" + n,
+                            ref.sha256(), pre.descriptor(), new long[] {n, spec.tokens(), spec.dim()}, s.halfCache());
                     cache = TensorCache.open(in.cacheRoot(), key);
                     bad = TrainingData.fill(cache, List.of(train, val), pre, EXTRACT_BATCH,
-                            images -> HeadInput.extract(vit, images, s.features()), manager, skipped, progress);
+                            images -> backbone.headInput(images, s.features()), manager, skipped, progress);
                     source = TrainingData.cached(cache);
-                } else if (s.prefixCache() && s.blocks() < depth) {
+                } else if (s.prefixCache() && s.blocks() < ((Backbone.ViT) backbone).model().config().depth()) {
+                    VisionTransformer vit = ((Backbone.ViT) backbone).model();
+                    ViTConfig cfg = vit.config();
+                    int depth = cfg.depth();
                     fromBlock = depth - s.blocks();
                     int prefixTokens = cfg.numPrefixTokens() + (pre.size() / cfg.patchSize()) * (pre.size() / cfg.patchSize());
                     TensorCache.Key key = new TensorCache.Key("prefix/" + fromBlock, ref.sha256(), pre.descriptor(),
@@ -147,7 +154,7 @@ public final class TrainingRun {
                 val = val.without(bad);
                 requireBothClasses(train, "--train");
                 requireBothClasses(val, "--val");
-                return loop(vit, ref, pre, spec, fromBlock, source, train, val, skipped, manager);
+                return loop(backbone, ref, pre, spec, fromBlock, source, train, val, skipped, manager);
             } finally {
                 if (cache != null) {
                     cache.close();
@@ -166,6 +173,22 @@ public final class TrainingRun {
                 throw new UserError(s.features() + " reads the last " + n + " blocks, but only " + s.blocks()
                         + " run after the cached prefix; use --blocks " + n + " or more, or --no-prefix-cache");
             }
+        }
+    }
+
+    /**
+     * A ConvNet is trained as Approach 1 only: its head reads the pooled last map. (Fine-tuning its
+     * last stages would train with BatchNorm folded into the convolutions, i.e. frozen BN.)
+     */
+    private void checkFitsConvNet(ModelDirectory md) {
+        String arch = md.config().get("architecture").asText();
+        if (s.approach().tunesBackbone()) {
+            throw new UserError("--approach " + s.approach() + " is for ViT backbones; a ConvNet (" + StrictJson.oneLine(arch)
+                    + ") is trained with --approach probe, a head on its pooled last-stage features");
+        }
+        if (!s.features().forConvNets()) {
+            throw new UserError("--features " + s.features() + " reads ViT tokens; a ConvNet (" + StrictJson.oneLine(arch) + ") gives "
+                    + dev.unmask.core.head.FeatureVariant.POOLED + " (its last map, global-average-pooled)");
         }
     }
 
@@ -196,7 +219,7 @@ public final class TrainingRun {
         }
     }
 
-    private Result loop(VisionTransformer vit, BackboneRef ref, Preprocessing pre, HeadSpec spec, int fromBlock, TrainingData.Source source,
+    private Result loop(Backbone backbone, BackboneRef ref, Preprocessing pre, HeadSpec spec, int fromBlock, TrainingData.Source source,
                         TrainingData.Split train, TrainingData.Split val, List<TrainingData.Skipped> skipped, NDManager manager) {
         long headSeed = RandomStreams.of(s.seed(), RandomStreams.HEAD_INIT).nextLong();
         try (Head head = Head.initialise(spec, headSeed, manager)) {
@@ -209,6 +232,7 @@ public final class TrainingRun {
             } else {
                 BackboneTuning tuning = new BackboneTuning(s.approach() == Approach.FINETUNE ? BackboneTuning.FINETUNE : BackboneTuning.LNTUNE,
                         s.blocks(), s.trainsTokens());
+                VisionTransformer vit = ((Backbone.ViT) backbone).model();
                 List<String> names = tuning.parameterNames(vit.config());
                 model = new FineTuneModel(vit, head, names, fromBlock);
                 names.forEach(k -> changedBackbone.put(k, vit.parameters().get(k)));
@@ -484,6 +508,8 @@ public final class TrainingRun {
         o.set("settings", s.toJson());
         o.set("head", Detector.headJson(head.spec()));
         ObjectNode bb = o.putObject("backbone");
+        // The pooled variant exists for ConvNets only, and ConvNets have no other (checked before training).
+        bb.put("kind", head.spec().variant().forConvNets() ? Backbone.CONVNET : Backbone.VIT);
         bb.put("name", ref.name());
         bb.put("path", ref.dir().toString());
         bb.put("sha256", ref.sha256());

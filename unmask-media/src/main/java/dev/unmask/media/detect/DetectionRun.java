@@ -57,8 +57,7 @@ public final class DetectionRun {
         this.detector = detector;
         this.pipeline = pipeline;
         this.settings = settings;
-        this.method = settings.method() != null ? settings.method()
-                : ExplanationMethod.forApproach(detector.manifest().path("approach").asText());
+        this.method = Explainer.methodFor(detector, settings.method());
         this.pre = detector.preprocessing();
         this.sheetStride = (pipeline.config().sampler().frames() + MAX_SHEET_TILES - 1) / MAX_SHEET_TILES;
     }

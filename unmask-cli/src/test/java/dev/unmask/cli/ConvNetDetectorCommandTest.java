@@ -1,0 +1,194 @@
+package dev.unmask.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.unmask.core.data.Datalist;
+import dev.unmask.core.detector.Detector;
+import dev.unmask.core.io.StrictJson;
+import dev.unmask.media.FacePipeline;
+import dev.unmask.media.PipelineConfig;
+import dev.unmask.media.TestMedia;
+import dev.unmask.media.face.FaceDetectorKind;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A ConvNet detector end to end, as a user runs it: train a probe on EfficientNet-B0 (the golden
+ * checkpoint, random weights, 64-pixel inputs), eval it in a fresh JVM, detect with Grad-CAM
+ * overlays on a photo and a video. How good the explanations are is ConvNetDetectorTest's job;
+ * here the files, the JSON and the one-line refusals are checked.
+ */
+class ConvNetDetectorCommandTest {
+    static final int SIZE = 64;
+    @TempDir
+    static Path dir;
+    static Path backbone;
+    static Path root;
+    static Path detector;
+
+    @BeforeAll
+    static void trainProbe() throws Exception {
+        backbone = dir.resolve("effnet_b0");
+        Files.createDirectories(backbone);
+        for (String f : new String[] {"config.json", "model.safetensors"}) {
+            Files.copy(FeaturesCommandTest.golden("effnet_b0").resolve(f), backbone.resolve(f));
+        }
+        root = dir.resolve("faces");
+        SplittableRandom r = new SplittableRandom(5);
+        StringBuilder train = new StringBuilder();
+        StringBuilder val = new StringBuilder("path,label,video\n");
+        for (int i = 0; i < 48; i++) {
+            int label = i % 2;
+            String rel = (label == 0 ? "real" : "fake") + "/v" + (i / 4) + "/" + i + ".png";
+            Files.createDirectories(root.resolve(rel).getParent());
+            ImageIO.write(TrainEvalCommandTest.face(r, label > 0), "png", root.resolve(rel).toFile());
+            if (i < 32) {
+                train.append(rel).append(',').append(label).append('\n');
+            } else {
+                val.append(rel).append(',').append(label).append(",v").append(i / 4).append(label == 0 ? "r" : "f").append('\n');
+            }
+        }
+        Files.writeString(dir.resolve("train.csv"), train.toString());
+        Files.writeString(dir.resolve("val.csv"), val.toString());
+        Map<String, Object> contract;
+        try (FacePipeline p = FacePipeline.open(FaceDetectorKind.BLAZEFACE, PipelineConfig.DEFAULT)) {
+            contract = p.contract().toMap();
+        }
+        Files.writeString(dir.resolve("contract.json"), StrictJson.mapper().writeValueAsString(contract));
+        detector = dir.resolve("effnet.unmask");
+        CliRun t = CliRun.of(train(detector, "--epochs", "3", "--batch", "8", "--lr", "0.01", "--crop-contract",
+                dir.resolve("contract.json").toString()));
+        assertThat(t.exitCode()).as(t.err()).isZero();
+    }
+
+    static String[] train(Path out, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "--backbone", backbone.toString(), "--train", dir.resolve("train.csv").toString(),
+                "--val", dir.resolve("val.csv").toString(), "--root", root.toString(), "--out", out.toString(),
+                "--cache", dir.resolve("cache").toString(), "--image-size", Integer.toString(SIZE)));
+        a.addAll(List.of(extra));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void aConvNetProbeIsWrittenReadInAFreshJvmAndGivesTheSameScores() throws Exception {
+        JsonNode manifest;
+        try (var st = dev.unmask.core.checkpoint.SafeTensors.open(detector)) {
+            manifest = StrictJson.parse(st.metadata().get(Detector.METADATA_KEY), "manifest");
+        }
+        assertThat(manifest.path("approach").asText()).isEqualTo("probe");
+        assertThat(manifest.path("head").path("features").asText()).as("the ConvNet default").isEqualTo("pooled");
+        assertThat(manifest.path("backbone").path("kind").asText()).isEqualTo("convnet");
+        assertThat(manifest.path("backbone").path("name").asText()).isEqualTo("effnet_b0");
+        assertThat(manifest.path("backbone").path("sha256").asText())
+                .isEqualTo(dev.unmask.core.io.Hashing.sha256(backbone.resolve("model.safetensors")));
+        assertThat(manifest.path("backbone").path("changed_tensors").size()).isZero();
+
+        // Features are cached as for ViTs: a second run does not run the backbone.
+        CliRun again = CliRun.of(train(dir.resolve("again.unmask"), "--epochs", "1", "--batch", "8"));
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.err()).contains("all 48 records present");
+
+        Path evalOut = dir.resolve("eval");
+        int code = FreshJvm.run(dir.resolve("eval.log"), "eval", "--detector", detector.toString(), "--test", dir.resolve("val.csv").toString(),
+                "--root", root.toString(), "--out", evalOut.toString());
+        assertThat(code).as(Files.readString(dir.resolve("eval.log"))).isZero();
+        assertThat(StrictJson.read(evalOut.resolve("metrics.json")).path("pooled").path("frame").path("threshold").asDouble())
+                .isEqualTo(manifest.path("threshold").asDouble());
+        Map<String, Double> fresh = new LinkedHashMap<>();
+        Files.readAllLines(evalOut.resolve("scores.csv")).stream().skip(1).forEach(l -> {
+            String[] f = l.replace("\"", "").split(",");
+            fresh.put(f[0], Double.parseDouble(f[2]));
+        });
+        Datalist val = Datalist.read(dir.resolve("val.csv"), root);
+        assertThat(fresh).hasSize(val.size());
+        try (NDManager m = NDManager.newBaseManager(); Detector d = Detector.load(detector, null, m)) {
+            for (Datalist.Item item : val.items()) {
+                float[] x = d.preprocessing().load(item.file());
+                float s = d.score(m.create(x, new Shape(1, 3, SIZE, SIZE)))[0];
+                assertThat(fresh.get(item.relativePath())).as(item.relativePath()).isCloseTo(s, within(1e-6));
+            }
+        }
+    }
+
+    @Test
+    void detectExplainsAConvNetDetectorWithGradCamOnAPhotoAndAVideo() throws Exception {
+        TestMedia.requireFfmpeg();
+        TestMedia.requireBlazeFaceModel();
+        Path photo = TestMedia.photo("astronaut.png");
+        Path video = TestMedia.astronautMp4();
+        Path out = dir.resolve("detect");
+        CliRun r = CliRun.of("detect", photo.toString(), video.toString(), "--detector", detector.toString(), "--json", "--explain", "--out",
+                out.toString(), "--frames", "4", "--explain-top", "2");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        List<JsonNode> lines = r.out().lines().filter(l -> !l.isBlank()).map(l -> StrictJson.parse(l, "line")).toList();
+        assertThat(lines).extracting(l -> l.path("path").asText()).containsExactly(photo.toString(), video.toString());
+        int[] frames = {1, 4};
+        for (int i = 0; i < 2; i++) {
+            JsonNode l = lines.get(i);
+            assertThat(l.path("verdict").asText()).isIn("fake", "real");
+            assertThat(l.path("verdict").asText()).isEqualTo(l.path("score").asDouble() >= l.path("threshold").asDouble() ? "fake" : "real");
+            assertThat(l.path("error").isNull()).isTrue();
+            assertThat(l.path("frames").asInt()).isEqualTo(frames[i]);
+            assertThat(l.path("faces").asInt()).isEqualTo(1);
+            JsonNode e = l.path("explanation");
+            assertThat(e.path("method").asText()).isEqualTo("grad-cam");
+            assertThat(e.path("overlays")).hasSize(Math.min(2, frames[i]));
+            for (JsonNode o : e.path("overlays")) {
+                BufferedImage png = ImageIO.read(Path.of(o.path("file").asText()).toFile());
+                assertThat(png.getWidth()).isEqualTo(2 * 224);
+                // The map on 8-pixel cells of the 64-pixel input.
+                assertThat(o.path("patch_size").asInt()).isEqualTo(8);
+                assertThat(o.path("heat_grid")).hasSize(SIZE / 8);
+                double max = 0;
+                double min = 1;
+                for (JsonNode row : o.path("heat_grid")) {
+                    assertThat(row).hasSize(SIZE / 8);
+                    for (JsonNode v : row) {
+                        max = Math.max(max, v.asDouble());
+                        min = Math.min(min, v.asDouble());
+                    }
+                }
+                // Min-max normalised; all zero when no part of the face argues for "fake" (Grad-CAM keeps the positive part).
+                assertThat(min).isEqualTo(0.0);
+                assertThat(max).isIn(0.0, 1.0);
+            }
+            assertThat(ImageIO.read(Path.of(e.path("contact_sheet").asText()).toFile())).isNotNull();
+        }
+        JsonNode report = StrictJson.read(out.resolve("report.json"));
+        assertThat(report.path("settings").path("explanation_method").asText()).isEqualTo("grad-cam");
+        assertThat(report.path("detector").path("features").asText()).isEqualTo("pooled");
+
+        // A ViT method asked of a ConvNet detector: one line, exit 2, before any file is read.
+        CliRun vitMethod = CliRun.of("detect", photo.toString(), "--detector", detector.toString(), "--explain", "--explain-method",
+                "cls-attention", "--out", dir.resolve("detect2").toString());
+        assertThat(vitMethod.exitCode()).isEqualTo(2);
+        assertThat(vitMethod.err()).contains("grad-cam");
+        assertThat(vitMethod.errLines()).isEqualTo(1);
+    }
+
+    @Test
+    void settingsOnlyAViTCanTakeAreRefusedInOneLine() {
+        CliRun finetune = CliRun.of(train(dir.resolve("ft.unmask"), "--approach", "finetune", "--blocks", "1"));
+        assertThat(finetune.exitCode()).isEqualTo(2);
+        assertThat(finetune.err()).contains("--approach probe");
+        assertThat(finetune.errLines()).isEqualTo(1);
+        CliRun tokens = CliRun.of(train(dir.resolve("cls.unmask"), "--features", "cls_concat_4"));
+        assertThat(tokens.exitCode()).isEqualTo(2);
+        assertThat(tokens.err()).contains("pooled");
+        assertThat(tokens.errLines()).isEqualTo(1);
+    }
+}
