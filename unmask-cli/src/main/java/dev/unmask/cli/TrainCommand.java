@@ -66,7 +66,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " (re-encode at a quality drawn from the range), e.g. flip,jpeg=60-95,blur=0-1.5,colour=0.2. Off by default, as in the"
                     + " paper. Draws come from (seed, epoch, item). With it the caches no longer apply to training images: the probe"
                     + " recomputes the backbone's features every epoch, finetune/lntune recompute the frozen prefix without gradients"
-                    + " every step (same trained set); validation stays cached."})
+                    + " every step (same trained set). Validation images keep their cache."})
     String augment;
 
     @Option(names = "--cache-precision", paramLabel = "f16|f32",
