@@ -46,7 +46,9 @@ import java.util.function.IntFunction;
  * epoch is the one with the lowest validation EER, and after every epoch a checkpoint (trained
  * tensors, optimizer state, best tensors, history) replaces the previous one atomically. A run
  * killed at any moment and resumed redoes the interrupted epoch and ends with the same detector
- * as an uninterrupted one.
+ * as an uninterrupted one. With augmentation ({@link TrainSettings#augmentation()}) training
+ * images change every epoch, so only validation images use the cache; the frozen part runs
+ * without gradients on every training batch, drawing from (seed, epoch, item).
  *
  * <p>Files: the detector at {@code out}; beside it {@code out + ".train/"} with
  * {@code checkpoint.safetensors}, {@code train_log.csv} and {@code train_log.json}.
