@@ -1,6 +1,8 @@
 package dev.unmask.core.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.unmask.core.UserError;
@@ -215,19 +217,31 @@ final class TrainingData {
      * prefix, or the probe's feature extraction). It runs here, before the training step
      * records autograd, so the frozen part computes no gradients.
      */
-    static Source augmented(Preprocessing pre, Augmentation augmentation, long seed, int epoch, Function<NDArray, NDArray> frozen) {
+    static Source augmented(Preprocessing pre, Augmentation augmentation, long seed, int epoch, Function<NDArray, NDArray> frozen, int chunk) {
         return (split, positions, m) -> {
             List<float[]> pixels = new ArrayList<>();
             for (int p : positions) {
                 int[][][] rgb = ImageTensor.readRgb(split.items().get(p).file());
                 pixels.add(pre.normalise(augmentation.apply(rgb, RandomStreams.of(seed, RandomStreams.AUGMENT, epoch, p))));
             }
-            NDArray images = m.create(concat(pixels), new Shape(positions.length, 3, pre.size(), pre.size()));
-            NDArray out = frozen.apply(images);
-            if (out != images) {
-                images.close();
+            // The frozen part runs in chunks, as when filling a cache: a whole training batch at
+            // once would hold its attention maps for every image.
+            NDList parts = new NDList();
+            for (int start = 0; start < pixels.size(); start += chunk) {
+                List<float[]> slice = pixels.subList(start, Math.min(pixels.size(), start + chunk));
+                NDArray images = m.create(concat(slice), new Shape(slice.size(), 3, pre.size(), pre.size()));
+                NDArray out = frozen.apply(images);
+                if (out != images) {
+                    images.close();
+                }
+                parts.add(out);
             }
-            return out;
+            if (parts.size() == 1) {
+                return parts.get(0);
+            }
+            NDArray batch = NDArrays.concat(parts, 0);
+            parts.close();
+            return batch;
         };
     }
 

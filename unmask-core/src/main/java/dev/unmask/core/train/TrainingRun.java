@@ -172,7 +172,7 @@ public final class TrainingRun {
                 if (augment) {
                     progress.message("augmentation " + augmentation.spec() + ": training images are augmented afresh every epoch, so " + recomputed
                             + "; validation images are never augmented");
-                    trainSource = epoch -> TrainingData.augmented(pre, augmentation, s.seed(), epoch, frozen);
+                    trainSource = epoch -> TrainingData.augmented(pre, augmentation, s.seed(), epoch, frozen, EXTRACT_BATCH);
                 } else {
                     trainSource = epoch -> valSource;
                 }
