@@ -141,7 +141,8 @@ public final class TrainingRun {
                     frozen = images -> HeadInput.extract(vit, images, s.features());
                     bad = TrainingData.fill(cache, cached, pre, EXTRACT_BATCH, frozen, manager, skipped, progress);
                     valSource = TrainingData.cached(cache);
-                    recomputed = "the backbone's features are recomputed for every training batch (every epoch) instead of read from the feature cache";
+                    recomputed = "the backbone's features are recomputed for every training batch (every epoch) instead of read from"
+                            + " the feature cache";
                 } else if (s.prefixCache() && s.blocks() < depth) {
                     fromBlock = depth - s.blocks();
                     int prefixTokens = cfg.numPrefixTokens() + (pre.size() / cfg.patchSize()) * (pre.size() / cfg.patchSize());
@@ -226,7 +227,8 @@ public final class TrainingRun {
     }
 
     private Result loop(VisionTransformer vit, BackboneRef ref, Preprocessing pre, HeadSpec spec, int fromBlock,
-                        IntFunction<TrainingData.Source> trainSource, TrainingData.Source valSource, TrainingData.Split train, TrainingData.Split val, List<TrainingData.Skipped> skipped, NDManager manager) {
+                        IntFunction<TrainingData.Source> trainSource, TrainingData.Source valSource, TrainingData.Split train,
+                        TrainingData.Split val, List<TrainingData.Skipped> skipped, NDManager manager) {
         long headSeed = RandomStreams.of(s.seed(), RandomStreams.HEAD_INIT).nextLong();
         try (Head head = Head.initialise(spec, headSeed, manager)) {
             Trainable model;

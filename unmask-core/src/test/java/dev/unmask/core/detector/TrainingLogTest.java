@@ -24,7 +24,8 @@ class TrainingLogTest {
     @Test
     void aLogIsReadBackAsWrittenAndAnOlderFileWithoutOneHasAnEmptyLog() {
         List<TrainingLog.Epoch> log = parse("[" + entry(1, "0.69") + ", " + entry(3, "0.5") + "]");
-        assertThat(log).containsExactly(new TrainingLog.Epoch(1, 0.69, 0.6, 0.7, 0.3, 0.65, 1.5), new TrainingLog.Epoch(3, 0.5, 0.6, 0.7, 0.3, 0.65, 1.5));
+        assertThat(log).containsExactly(new TrainingLog.Epoch(1, 0.69, 0.6, 0.7, 0.3, 0.65, 1.5),
+                new TrainingLog.Epoch(3, 0.5, 0.6, 0.7, 0.3, 0.65, 1.5));
         assertThat(TrainingLog.of(StrictJson.parse("{}", "m"), "m")).isEmpty();
     }
 
