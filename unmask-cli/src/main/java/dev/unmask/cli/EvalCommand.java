@@ -8,6 +8,7 @@ import dev.unmask.core.UserError;
 import dev.unmask.core.data.Datalist;
 import dev.unmask.core.data.Preprocessing;
 import dev.unmask.core.detector.Detector;
+import dev.unmask.core.detector.TrainingLog;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.metrics.MetricsReport;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code unmask eval}: a detector on test lists, with the threshold it chose on validation data. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Score test lists with a detector and write scores.csv, metrics.json, roc.png and histogram.png.",
+        description = {"Score test lists with a detector and write scores.csv, metrics.json, roc.png, histogram.png and training.png"
+                + " (the training curves stored in the detector).",
             "Several --test lists are pooled (as the authors' test_multiple_datalist) and also reported one by one;"
                     + " with manipulation ids, each method is reported against all real items.",
             "acc/hter use the threshold stored in the detector (chosen at the validation EER), never the test set's own."})
@@ -82,8 +84,10 @@ final class EvalCommand implements Callable<Integer> {
         List<String> skipped = new ArrayList<>();
         ObjectNode detectorInfo;
         double threshold;
+        List<TrainingLog.Epoch> trainingLog;
         try (NDManager m = NDManager.newBaseManager(); Detector d = Detector.load(detector, backbone, m)) {
             threshold = d.threshold();
+            trainingLog = d.trainingLog();
             detectorInfo = StrictJson.mapper().createObjectNode();
             detectorInfo.put("path", detector.toAbsolutePath().toString());
             detectorInfo.put("approach", d.manifest().path("approach").asText());
@@ -136,6 +140,7 @@ final class EvalCommand implements Callable<Integer> {
             AtomicFiles.writeString(out.resolve("scores.csv"), scoresCsv(scored));
             AtomicFiles.writeString(out.resolve("metrics.json"), StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
             EvalPlots.write(out, scored);
+            EvalPlots.writeTraining(out, trainingLog);
         } catch (IOException e) {
             throw new UserError(out + ": cannot write results (" + StrictJson.oneLine(e.getMessage()) + ")");
         }
@@ -151,6 +156,9 @@ final class EvalCommand implements Callable<Integer> {
         }
         o.printf(Locale.ROOT, "written    %s, %s, %s, %s%n", out.resolve("scores.csv"), out.resolve("metrics.json"),
                 out.resolve("roc.png"), out.resolve("histogram.png"));
+        if (!trainingLog.isEmpty()) {
+            o.printf(Locale.ROOT, "           %s (from the detector's log of %d epochs)%n", out.resolve(EvalPlots.TRAINING_PNG), trainingLog.size());
+        }
         o.flush();
         return 0;
     }

@@ -1,5 +1,6 @@
 package dev.unmask.cli;
 
+import dev.unmask.core.detector.TrainingLog;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.metrics.Roc;
 import java.awt.BasicStroke;
@@ -15,10 +16,14 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** The report's pictures: the ROC curve with its EER point, and the score histogram of each class. */
+/**
+ * The report's pictures: the ROC curve with its EER point, the score histogram of each class, and
+ * the training curves of a detector's per-epoch log.
+ */
 final class EvalPlots {
     static final int WIDTH = 640;
     static final int HEIGHT = 480;
+    static final String TRAINING_PNG = "training.png";
     private static final int BINS = 20;
 
     private EvalPlots() {}
@@ -55,6 +60,54 @@ final class EvalPlots {
         point.setMarkerColor(new Color(214, 39, 40));
         point.setLineStyle(new BasicStroke(0f));
         return c;
+    }
+
+    /** Writes {@code training.png} in {@code out} from a detector's log; nothing when the log is empty. */
+    static void writeTraining(Path out, List<TrainingLog.Epoch> log) throws IOException {
+        if (!log.isEmpty()) {
+            System.setProperty("java.awt.headless", "true");
+            save(out.resolve(TRAINING_PNG), training(log));
+        }
+    }
+
+    /** Losses on the left axis; validation AUC and EER (fractions) on the right; the best-EER epoch marked. */
+    static XYChart training(List<TrainingLog.Epoch> log) {
+        double[] epoch = log.stream().mapToDouble(TrainingLog.Epoch::epoch).toArray();
+        int best = 0;
+        for (int i = 1; i < log.size(); i++) {
+            if (log.get(i).valEer() < log.get(best).valEer()) {
+                best = i;
+            }
+        }
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title(String.format(java.util.Locale.ROOT, "Training (best epoch %d: val EER %.4f, AUC %.4f)", log.get(best).epoch(),
+                        log.get(best).valEer(), log.get(best).valAuc()))
+                .xAxisTitle("epoch").yAxisTitle("cross-entropy loss").build();
+        style(c);
+        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS)
+                .setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
+        c.setYAxisGroupTitle(1, "validation AUC / EER");
+        c.getStyler().setYAxisGroupPosition(1, org.knowm.xchart.style.Styler.YAxisPosition.Right);
+        c.getStyler().setYAxisMin(1, 0.0).setYAxisMax(1, 1.0).setYAxisMin(0, 0.0);
+        line(c, "train loss", epoch, log.stream().mapToDouble(TrainingLog.Epoch::trainLoss).toArray(), 0, new Color(31, 119, 180));
+        line(c, "val loss", epoch, log.stream().mapToDouble(TrainingLog.Epoch::valLoss).toArray(), 0, new Color(255, 127, 14));
+        line(c, "val AUC", epoch, log.stream().mapToDouble(TrainingLog.Epoch::valAuc).toArray(), 1, new Color(44, 160, 44));
+        line(c, "val EER", epoch, log.stream().mapToDouble(TrainingLog.Epoch::valEer).toArray(), 1, new Color(214, 39, 40));
+        XYSeries b = c.addSeries("best epoch", new double[] {epoch[best]}, new double[] {log.get(best).valEer()});
+        b.setYAxisGroup(1);
+        b.setMarker(SeriesMarkers.CIRCLE);
+        b.setMarkerColor(Color.BLACK);
+        b.setLineStyle(new BasicStroke(0f));
+        return c;
+    }
+
+    private static void line(XYChart c, String name, double[] x, double[] y, int axis, Color colour) {
+        XYSeries s = c.addSeries(name, x, y);
+        s.setYAxisGroup(axis);
+        s.setLineColor(colour);
+        s.setMarkerColor(colour);
+        // Markers help a short run (few points) and clutter a long one.
+        s.setMarker(x.length <= 50 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
     }
 
     static XYChart histogram(double[] scores, boolean[] fake) {

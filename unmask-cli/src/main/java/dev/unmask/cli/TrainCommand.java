@@ -3,7 +3,9 @@ package dev.unmask.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
+import dev.unmask.core.data.Augmentation;
 import dev.unmask.core.data.Datalist;
+import dev.unmask.core.detector.TrainingLog;
 import dev.unmask.core.head.FeatureVariant;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.StrictJson;
@@ -60,6 +62,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-prefix-cache", description = {"finetune/lntune: recompute the frozen blocks every epoch instead of caching their output"
             + " once per image; finetune then also trains the CLS and register tokens, as the paper does."})
     boolean noPrefixCache;
+
+    @Option(names = "--augment", paramLabel = "SPEC",
+            description = {"Augment training images (validation images never): comma-separated flip (mirror, p 0.5), colour=S"
+                    + " (brightness/contrast/saturation factors in [1-S, 1+S]), blur=LO-HI (Gaussian sigma in pixels), jpeg=LO-HI"
+                    + " (re-encode at a quality drawn from the range), e.g. flip,jpeg=60-95,blur=0-1.5,colour=0.2. Off by default, as in the"
+                    + " paper. Draws come from (seed, epoch, item). With it the caches no longer apply to training images: the probe"
+                    + " recomputes the backbone's features every epoch, finetune/lntune recompute the frozen prefix without gradients"
+                    + " every step (same trained set). Validation images keep their cache."})
+    String augment;
 
     @Option(names = "--cache-precision", paramLabel = "f16|f32",
             description = "Storage of cached features / prefix tokens (default: f32 for CLS features, f16 for all-token features and prefixes).")
@@ -140,7 +151,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainSettings s = new TrainSettings(a, variant, kind, kind == HeadSpec.Kind.MLP ? mlpHidden : 0, kind == HeadSpec.Kind.MLP ? mlpDropout : 0f,
                 a == Approach.PROBE ? 0 : blocks, prefixCache, half, imageSize, epochs != null ? epochs : d.epochs(),
                 batch != null ? batch : d.batchSize(), lr != null ? lr : d.learningRate(), weightDecay != null ? weightDecay : d.weightDecay(),
-                patience, seed);
+                patience, seed, Augmentation.parse(augment));
         Datalist trainList = Datalist.read(train, root);
         Datalist valList = Datalist.read(val, root);
         ObjectNode crop = null;
@@ -166,6 +177,14 @@ final class TrainCommand implements Callable<Integer> {
                     TrainingRun.trainingDirectory(out).resolve("train_log.json"));
         }
         o.printf(Locale.ROOT, "log        %s%n", TrainingRun.trainingDirectory(out).resolve("train_log.csv"));
+        Path curves = TrainingRun.trainingDirectory(out).resolve(EvalPlots.TRAINING_PNG);
+        try {
+            EvalPlots.writeTraining(curves.getParent(), r.history().stream().map(h -> new TrainingLog.Epoch(h.epoch(), h.trainLoss(),
+                    h.valLoss(), h.valAuc(), h.valEer(), h.valAcc(), h.seconds())).toList());
+        } catch (java.io.IOException e) {
+            throw new UserError(curves + ": cannot write the training curves (" + StrictJson.oneLine(e.getMessage()) + ")");
+        }
+        o.printf(Locale.ROOT, "curves     %s%n", curves);
         o.flush();
         return 0;
     }

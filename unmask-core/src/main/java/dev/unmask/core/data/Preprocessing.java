@@ -43,7 +43,11 @@ public record Preprocessing(int size, float[] mean, float[] std, String resizeKe
 
     /** Normalised float32 CHW of one image file; unreadable files are a {@link UserError}. */
     public float[] load(Path file) {
-        int[][][] rgb = ImageTensor.readRgb(file);
+        return normalise(ImageTensor.readRgb(file));
+    }
+
+    /** Normalised float32 CHW of decoded 8-bit RGB [3][H][W], resized first when not size×size. */
+    public float[] normalise(int[][][] rgb) {
         if (rgb[0].length != size || rgb[0][0].length != size) {
             rgb = ImageTensor.resize(rgb, size);
         }

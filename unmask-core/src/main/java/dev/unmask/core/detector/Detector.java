@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -32,7 +33,8 @@ import java.util.regex.Pattern;
  * {@code __metadata__["unmask_detector"]} is a JSON manifest: approach and settings, head shape,
  * backbone reference (kind — {@code vit}, or {@code convnet}; files written before ConvNets
  * have no kind and are ViTs — name, path, SHA-256 of its weights), preprocessing, the threshold chosen at
- * the validation EER, validation metrics, provenance and the crop contract of the training data.
+ * the validation EER, validation metrics, the per-epoch training log ({@link TrainingLog}),
+ * provenance and the crop contract of the training data.
  *
  * <p>The file is untrusted input: no Java serialization, bounded size and tensor count, tensor
  * names from a fixed alphabet, every shape checked against the manifest and the backbone, and
@@ -122,6 +124,7 @@ public final class Detector implements AutoCloseable {
             if (!m.path("threshold").isNumber() || !(threshold >= 0 && threshold <= 1)) {
                 throw new UserError(where + ": threshold must be a number in [0, 1]");
             }
+            TrainingLog.of(m, where);
 
             JsonNode bb = object(m, "backbone", where);
             String sha = text(bb, "sha256", where + ".backbone");
@@ -287,6 +290,11 @@ public final class Detector implements AutoCloseable {
 
     public JsonNode manifest() {
         return manifest;
+    }
+
+    /** The per-epoch log of the run that trained this detector (checked on load; empty for files without one). */
+    public List<TrainingLog.Epoch> trainingLog() {
+        return TrainingLog.of(manifest, "detector manifest");
     }
 
     public Preprocessing preprocessing() {

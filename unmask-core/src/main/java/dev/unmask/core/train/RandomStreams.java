@@ -11,6 +11,8 @@ public final class RandomStreams {
     public static final long HEAD_INIT = 1;
     public static final long SHUFFLE = 2;
     public static final long DROPOUT = 3;
+    /** Training-image augmentation, keyed by (epoch, item): one item's draws do not depend on the batch it lands in. */
+    public static final long AUGMENT = 4;
 
     private RandomStreams() {}
 

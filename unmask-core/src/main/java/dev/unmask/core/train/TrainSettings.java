@@ -2,6 +2,7 @@ package dev.unmask.core.train;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
+import dev.unmask.core.data.Augmentation;
 import dev.unmask.core.head.FeatureVariant;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.StrictJson;
@@ -15,6 +16,10 @@ import dev.unmask.core.io.StrictJson;
  *                    register tokens then stay frozen — a deviation from the paper)
  * @param halfCache   store cached features / prefix tokens as fp16
  * @param patience    stop after this many epochs without a better validation EER (0: never)
+ * @param augmentation training-image augmentations ({@link Augmentation#NONE} by default, as the
+ *                    paper); when on, the caches' premise (one computation per image) no longer
+ *                    holds: features or the frozen prefix are recomputed, without gradients,
+ *                    for every training batch
  */
 public record TrainSettings(
         Approach approach,
@@ -31,9 +36,21 @@ public record TrainSettings(
         double learningRate,
         double weightDecay,
         int patience,
-        long seed) {
+        long seed,
+        Augmentation augmentation) {
+
+    /** Settings without augmentation. */
+    public TrainSettings(Approach approach, FeatureVariant features, HeadSpec.Kind head, int mlpHidden, float mlpDropout, int blocks,
+                         boolean prefixCache, boolean halfCache, int imageSize, int epochs, int batchSize, double learningRate,
+                         double weightDecay, int patience, long seed) {
+        this(approach, features, head, mlpHidden, mlpDropout, blocks, prefixCache, halfCache, imageSize, epochs, batchSize, learningRate,
+                weightDecay, patience, seed, Augmentation.NONE);
+    }
 
     public TrainSettings {
+        if (augmentation == null) {
+            augmentation = Augmentation.NONE;
+        }
         if (epochs < 1 || epochs > 100_000) {
             throw new UserError("--epochs must be between 1 and 100000");
         }
@@ -95,6 +112,7 @@ public record TrainSettings(
         o.put("patience", patience);
         o.put("seed", seed);
         o.put("trains_tokens", trainsTokens());
+        o.put("augmentation", augmentation.spec());
         return o;
     }
 
@@ -108,6 +126,11 @@ public record TrainSettings(
 
     public TrainSettings withEpochs(int e) {
         return new TrainSettings(approach, features, head, mlpHidden, mlpDropout, blocks, prefixCache, halfCache, imageSize, e, batchSize,
-                learningRate, weightDecay, patience, seed);
+                learningRate, weightDecay, patience, seed, augmentation);
+    }
+
+    public TrainSettings withAugmentation(Augmentation a) {
+        return new TrainSettings(approach, features, head, mlpHidden, mlpDropout, blocks, prefixCache, halfCache, imageSize, epochs, batchSize,
+                learningRate, weightDecay, patience, seed, a);
     }
 }

@@ -1,12 +1,16 @@
 package dev.unmask.core.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.unmask.core.UserError;
 import dev.unmask.core.cache.TensorCache;
+import dev.unmask.core.data.Augmentation;
 import dev.unmask.core.data.Datalist;
 import dev.unmask.core.data.Preprocessing;
+import dev.unmask.core.image.ImageTensor;
 import dev.unmask.core.io.Hashing;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -204,6 +208,40 @@ final class TrainingData {
             shape[0] = positions.length;
             System.arraycopy(rec, 0, shape, 1, rec.length);
             return m.create(buf, new Shape(shape));
+        };
+    }
+
+    /**
+     * Training batches of one epoch decoded and augmented afresh, each item with its own stream
+     * from (seed, epoch, item), then passed through {@code frozen} (the identity, the frozen
+     * prefix, or the probe's feature extraction). It runs here, before the training step
+     * records autograd, so the frozen part computes no gradients.
+     */
+    static Source augmented(Preprocessing pre, Augmentation augmentation, long seed, int epoch, Function<NDArray, NDArray> frozen, int chunk) {
+        return (split, positions, m) -> {
+            List<float[]> pixels = new ArrayList<>();
+            for (int p : positions) {
+                int[][][] rgb = ImageTensor.readRgb(split.items().get(p).file());
+                pixels.add(pre.normalise(augmentation.apply(rgb, RandomStreams.of(seed, RandomStreams.AUGMENT, epoch, p))));
+            }
+            // The frozen part runs in chunks, as when filling a cache: a whole training batch at
+            // once would hold its attention maps for every image.
+            NDList parts = new NDList();
+            for (int start = 0; start < pixels.size(); start += chunk) {
+                List<float[]> slice = pixels.subList(start, Math.min(pixels.size(), start + chunk));
+                NDArray images = m.create(concat(slice), new Shape(slice.size(), 3, pre.size(), pre.size()));
+                NDArray out = frozen.apply(images);
+                if (out != images) {
+                    images.close();
+                }
+                parts.add(out);
+            }
+            if (parts.size() == 1) {
+                return parts.get(0);
+            }
+            NDArray batch = NDArrays.concat(parts, 0);
+            parts.close();
+            return batch;
         };
     }
 

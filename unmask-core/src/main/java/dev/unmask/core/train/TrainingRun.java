@@ -9,10 +9,12 @@ import dev.unmask.core.UserError;
 import dev.unmask.core.cache.TensorCache;
 import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.checkpoint.SafeTensorsWriter;
+import dev.unmask.core.data.Augmentation;
 import dev.unmask.core.data.Datalist;
 import dev.unmask.core.data.Preprocessing;
 import dev.unmask.core.detector.BackboneRef;
 import dev.unmask.core.detector.Detector;
+import dev.unmask.core.detector.TrainingLog;
 import dev.unmask.core.head.Head;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.AtomicFiles;
@@ -34,6 +36,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * A whole training run, as the paper trains, made safe to interrupt: the backbone's frozen part
@@ -42,7 +46,9 @@ import java.util.Set;
  * epoch is the one with the lowest validation EER, and after every epoch a checkpoint (trained
  * tensors, optimizer state, best tensors, history) replaces the previous one atomically. A run
  * killed at any moment and resumed redoes the interrupted epoch and ends with the same detector
- * as an uninterrupted one.
+ * as an uninterrupted one. With augmentation ({@link TrainSettings#augmentation()}) training
+ * images change every epoch, so only validation images use the cache; the frozen part runs
+ * without gradients on every training batch, drawing from (seed, epoch, item).
  *
  * <p>Files: the detector at {@code out}; beside it {@code out + ".train/"} with
  * {@code checkpoint.safetensors}, {@code train_log.csv} and {@code train_log.json}.
@@ -122,7 +128,13 @@ public final class TrainingRun {
             HeadSpec spec = new HeadSpec(s.features(), s.head(), n, input[1], input[2], s.mlpHidden(), s.mlpDropout());
             int fromBlock = 0;
             TensorCache cache = null;
-            TrainingData.Source source;
+            Augmentation augmentation = s.augmentation();
+            boolean augment = !augmentation.isOff();
+            // Augmented training images differ every epoch, so only validation images go to a cache.
+            List<TrainingData.Split> cached = augment ? List.of(val) : List.of(train, val);
+            TrainingData.Source valSource;
+            Function<NDArray, NDArray> frozen;
+            String recomputed;
             try {
                 Set<String> bad;
                 if (s.approach() == Approach.PROBE) {
@@ -130,9 +142,11 @@ public final class TrainingRun {
                     TensorCache.Key key = new TensorCache.Key("features/" + read + "/" + n,
                             ref.sha256(), pre.descriptor(), new long[] {n, spec.tokens(), spec.dim()}, s.halfCache());
                     cache = TensorCache.open(in.cacheRoot(), key);
-                    bad = TrainingData.fill(cache, List.of(train, val), pre, EXTRACT_BATCH,
-                            images -> backbone.headInput(images, s.features()), manager, skipped, progress);
-                    source = TrainingData.cached(cache);
+                    frozen = images -> backbone.headInput(images, s.features());
+                    bad = TrainingData.fill(cache, cached, pre, EXTRACT_BATCH, frozen, manager, skipped, progress);
+                    valSource = TrainingData.cached(cache);
+                    recomputed = "the backbone's features are recomputed for every training batch (every epoch) instead of read from"
+                            + " the feature cache";
                 } else if (s.prefixCache() && s.blocks() < ((Backbone.ViT) backbone).model().config().depth()) {
                     VisionTransformer vit = ((Backbone.ViT) backbone).model();
                     ViTConfig cfg = vit.config();
@@ -143,18 +157,34 @@ public final class TrainingRun {
                             new long[] {prefixTokens, cfg.embedDim()}, s.halfCache());
                     cache = TensorCache.open(in.cacheRoot(), key);
                     final int upTo = fromBlock;
-                    bad = TrainingData.fill(cache, List.of(train, val), pre, EXTRACT_BATCH, images -> prefix(vit, images, upTo), manager,
-                            skipped, progress);
-                    source = TrainingData.cached(cache);
+                    frozen = images -> prefix(vit, images, upTo);
+                    bad = TrainingData.fill(cache, cached, pre, EXTRACT_BATCH, frozen, manager, skipped, progress);
+                    valSource = TrainingData.cached(cache);
+                    recomputed = "the frozen blocks 0–" + (fromBlock - 1) + " are recomputed without gradients for every training batch instead of"
+                            + " read from the prefix cache; the trained set stays the same (CLS and register tokens frozen)";
                 } else {
                     bad = TrainingData.checkDecodable(List.of(train, val), pre, skipped, progress);
-                    source = TrainingData.images(pre);
+                    valSource = TrainingData.images(pre);
+                    frozen = images -> images;
+                    recomputed = "the whole backbone runs on them as without augmentation";
+                }
+                if (augment && cache != null) {
+                    bad = new java.util.HashSet<>(bad);
+                    bad.addAll(TrainingData.checkDecodable(List.of(train), pre, skipped, progress));
                 }
                 train = train.without(bad);
                 val = val.without(bad);
                 requireBothClasses(train, "--train");
                 requireBothClasses(val, "--val");
-                return loop(backbone, ref, pre, spec, fromBlock, source, train, val, skipped, manager);
+                IntFunction<TrainingData.Source> trainSource;
+                if (augment) {
+                    progress.message("augmentation " + augmentation.spec() + ": training images are augmented afresh every epoch, so " + recomputed
+                            + "; validation images are never augmented");
+                    trainSource = epoch -> TrainingData.augmented(pre, augmentation, s.seed(), epoch, frozen, EXTRACT_BATCH);
+                } else {
+                    trainSource = epoch -> valSource;
+                }
+                return loop(backbone, ref, pre, spec, fromBlock, trainSource, valSource, train, val, skipped, manager);
             } finally {
                 if (cache != null) {
                     cache.close();
@@ -219,8 +249,9 @@ public final class TrainingRun {
         }
     }
 
-    private Result loop(Backbone backbone, BackboneRef ref, Preprocessing pre, HeadSpec spec, int fromBlock, TrainingData.Source source,
-                        TrainingData.Split train, TrainingData.Split val, List<TrainingData.Skipped> skipped, NDManager manager) {
+    private Result loop(Backbone backbone, BackboneRef ref, Preprocessing pre, HeadSpec spec, int fromBlock,
+                        IntFunction<TrainingData.Source> trainSource, TrainingData.Source valSource, TrainingData.Split train,
+                        TrainingData.Split val, List<TrainingData.Skipped> skipped, NDManager manager) {
         long headSeed = RandomStreams.of(s.seed(), RandomStreams.HEAD_INIT).nextLong();
         try (Head head = Head.initialise(spec, headSeed, manager)) {
             Trainable model;
@@ -239,13 +270,14 @@ public final class TrainingRun {
                 optimizer = new AdamW(new AdamW.Settings(s.learningRate(), 0.9, 0.999, 1e-8, s.weightDecay()), manager);
             }
             try (optimizer) {
-                return epochs(model, optimizer, head, changedBackbone, ref, pre, source, train, val, skipped, manager);
+                return epochs(model, optimizer, head, changedBackbone, ref, pre, trainSource, valSource, train, val, skipped, manager);
             }
         }
     }
 
     private Result epochs(Trainable model, Optimizer optimizer, Head head, Map<String, NDArray> changedBackbone, BackboneRef ref,
-                          Preprocessing pre, TrainingData.Source source, TrainingData.Split train, TrainingData.Split val,
+                          Preprocessing pre, IntFunction<TrainingData.Source> trainSource, TrainingData.Source valSource,
+                          TrainingData.Split train, TrainingData.Split val,
                           List<TrainingData.Skipped> skipped, NDManager manager) {
         Map<String, NDArray> params = model.trainableParameters();
         ObjectNode dataIdentity = dataIdentity(ref, train, val);
@@ -265,6 +297,7 @@ public final class TrainingRun {
         for (int epoch = st.epochsDone + 1; epoch <= s.epochs() && !stoppedEarly; epoch++) {
             long t0 = System.nanoTime();
             int[] order = RandomStreams.permutation(train.size(), s.seed(), epoch);
+            TrainingData.Source source = trainSource.apply(epoch);
             double lossSum = 0;
             for (int step = 0; step < steps; step++) {
                 int[] pos = java.util.Arrays.copyOfRange(order, step * s.batchSize(), Math.min(train.size(), (step + 1) * s.batchSize()));
@@ -281,7 +314,7 @@ public final class TrainingRun {
                 progress.update(++stepsDone, String.format(Locale.ROOT, "epoch %d loss %.4f", epoch, lossSum / Math.min(train.size(),
                         (step + 1) * s.batchSize())));
             }
-            Evaluation ev = evaluate(model, source, val, manager);
+            Evaluation ev = evaluate(model, valSource, val, manager);
             EpochRecord rec = new EpochRecord(epoch, lossSum / train.size(), ev.loss, ev.metrics.auc(), ev.metrics.eer(), ev.metrics.acc(),
                     (System.nanoTime() - t0) / 1e9);
             st.history.add(rec);
@@ -527,6 +560,7 @@ public final class TrainingRun {
         v.put("eer", m.eer());
         v.put("acc_at_threshold", m.acc());
         v.put("hter_at_threshold", m.hter());
+        o.set("training_log", historyJson(TrainingLog.thin(st.history, TrainingLog.MAX_EPOCHS)));
         ObjectNode p = o.putObject("provenance");
         p.set("train", listJson(train, skipped));
         p.set("val", listJson(val, skipped));
