@@ -80,7 +80,7 @@ public final class FacePipeline implements AutoCloseable {
             Picture p = ImageFiles.read(file, config.sampler().limits());
             double decode = (System.nanoTime() - t0) / 1e9;
             c.accept(new VideoFrame(0, 0, p));
-            VideoInfo info = new VideoInfo("image", "image", p.width(), p.height(), 0, 0, 1, false, false);
+            VideoInfo info = new VideoInfo("image", "image", p.width(), p.height(), 0, false, 0, 1, false, false);
             return new FaceStream(file, info, 1, c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9);
         }
         VideoSampler.Sampled s = sampler.sample(file, c::accept);

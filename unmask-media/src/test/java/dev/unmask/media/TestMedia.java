@@ -125,6 +125,23 @@ public final class TestMedia {
         return video("astronaut-rotated.mp4", "-i", sideways.toString(), "-c", "copy", "-metadata:s:v:0", "rotate=90");
     }
 
+    /** 1 s of the astronaut, landscape 320×240, panning: the source of the mirrored videos below. */
+    public static Path astronautLandscapeMp4() {
+        return video("astronaut-landscape.mp4", pan(photo("astronaut.png"), 1, 320, 240, "-c:v", "libx264", "-preset", "veryfast",
+                "-pix_fmt", "yuv420p", "-g", "12"));
+    }
+
+    /**
+     * The landscape astronaut with an H.264 display orientation SEI (written by ffmpeg's
+     * h264_metadata filter) asking for a turn of {@code rotate} degrees counter-clockwise and a
+     * horizontal flip: the decoder exports it as each frame's display matrix, with a negative
+     * determinant. Debian's ffmpeg 5.1 has no {@code -display_hflip}; this is the flip it can write.
+     */
+    public static Path astronautMirroredMp4(int rotate) {
+        return video("astronaut-mirrored-" + rotate + ".mp4", "-i", astronautLandscapeMp4().toString(), "-c", "copy", "-bsf:v",
+                "h264_metadata=display_orientation=insert:rotate=" + rotate + ":flip=horizontal");
+    }
+
     /** 2 s of coffee.png: no face anywhere. */
     public static Path coffeeMp4() {
         return video("coffee.mp4", pan(photo("coffee.png"), 2, 320, 240, "-c:v", "libx264", "-preset", "veryfast",
