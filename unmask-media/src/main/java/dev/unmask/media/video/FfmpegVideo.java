@@ -53,7 +53,8 @@ final class FfmpegVideo implements AutoCloseable {
     private AVFrame held;
     private SwsContext sws;
     private final int streamIndex;
-    private final AVRational timeBase;
+    /** The stream's time base in seconds per tick (a Java number: an AVRational copy would be native memory freed only by the GC). */
+    private final double secondsPerTick;
     private final Orientation streamOrientation;
     private Orientation orientation;
     private Orientation firstShown;
@@ -115,10 +116,11 @@ final class FfmpegVideo implements AutoCloseable {
             }
             AVCodecParameters par = st.codecpar();
             limits.checkFrameSize(file, par.width(), par.height());
-            this.timeBase = new AVRational().num(st.time_base().num()).den(st.time_base().den());
+            AVRational timeBase = st.time_base();
             if (timeBase.num() <= 0 || timeBase.den() <= 0) {
                 throw new UserError(file + ": invalid stream time base " + timeBase.num() + "/" + timeBase.den());
             }
+            this.secondsPerTick = timeBase.num() / (double) timeBase.den();
             this.streamOrientation = streamOrientation(par);
             this.orientation = streamOrientation;
             double declared = declaredSeconds();
@@ -277,11 +279,11 @@ final class FfmpegVideo implements AutoCloseable {
     }
 
     double seconds(long ts) {
-        return ts * av_q2d(timeBase);
+        return ts * secondsPerTick;
     }
 
     long timestamp(double seconds) {
-        return Math.round(seconds / av_q2d(timeBase));
+        return Math.round(seconds / secondsPerTick);
     }
 
     boolean sawDataError() {
