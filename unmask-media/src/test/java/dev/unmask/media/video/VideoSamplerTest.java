@@ -148,6 +148,29 @@ class VideoSamplerTest {
     }
 
     @Test
+    void aMirroringDisplayMatrixInTheContainerIsAppliedToEveryFrame() {
+        int one = 1 << 16;
+        int[][] matrices = {
+            {-one, 0, 0, 0, one, 0, 320 * one, 0, 1 << 30}, // mirrored left to right
+            {0, one, 0, one, 0, 0, 0, 0, 1 << 30}, // mirrored, then a quarter turn: a transposition
+        };
+        byte[] plain = TestMedia.ffmpegFrames(TestMedia.astronautLandscapeMp4());
+        for (int k = 0; k < matrices.length; k++) {
+            Path video = TestMedia.astronautWithTrackMatrix("astronaut-track-matrix-" + k + ".mp4", matrices[k]);
+            SampledVideo s = new VideoSampler(SamplerConfig.DEFAULT.withFrames(4)).sample(video);
+            assertThat(s.info().mirrored()).as(video.toString()).isTrue();
+            byte[] all = TestMedia.ffmpegFrames(video);
+            for (VideoFrame f : s.frames()) {
+                assertThat(f.picture().width()).isEqualTo(k == 0 ? 320 : 240);
+                assertThat(closestFrame(all, f.picture())[1]).as("%s frame %d: pixels as ffmpeg shows them", video, f.frameNumber())
+                        .isLessThan(3.0);
+                // The slow pan makes neighbouring frames alike: the frame itself is checked against the plain decoding.
+                assertThat(meanDifference(f.picture(), mirrored(plain, f.frameNumber(), 320, 240, k == 1))).isLessThan(3.0);
+            }
+        }
+    }
+
+    @Test
     void fileNamesWithColonsSpacesAndNonAsciiLettersOpen() throws Exception {
         for (String name : List.of("http:clip.mp4", "vidéo über #1 ?.mp4", "%d frames.mp4")) {
             Path copy = tmp.resolve(name);
