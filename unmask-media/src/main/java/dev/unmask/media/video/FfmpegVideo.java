@@ -57,6 +57,7 @@ final class FfmpegVideo implements AutoCloseable {
     private final double secondsPerTick;
     private final Orientation streamOrientation;
     private Orientation orientation;
+    private Orientation heldOrientation;
     private Orientation firstShown;
     private final String formatName;
     private final String codecName;
@@ -216,8 +217,8 @@ final class FfmpegVideo implements AutoCloseable {
      * A frame's own display matrix (from an H.264/HEVC display orientation SEI) wins over the
      * container's. The SEI persists, as the H.264 standard has it, until the next one or the next
      * keyframe (a new coded video sequence); encoders such as ffmpeg's h264_metadata send it with
-     * one frame only. (ffmpeg's own command line applies it to that frame alone; ffplay keeps the
-     * first one for good.)
+     * one frame only. (Debian's ffmpeg 5.1 command line applies it to that frame alone; ffplay
+     * keeps the first one for good.)
      */
     private void noteOrientation(AVFrame f) {
         AVFrameSideData sd = av_frame_get_side_data(f, AV_FRAME_DATA_DISPLAYMATRIX);
@@ -398,6 +399,7 @@ final class FfmpegVideo implements AutoCloseable {
         av_frame_unref(held);
         av_frame_move_ref(held, frame);
         heldTs = lastTs;
+        heldOrientation = orientation;
     }
 
     long heldTimestamp() {
@@ -423,11 +425,11 @@ final class FfmpegVideo implements AutoCloseable {
     }
 
     Picture convertCurrent() {
-        return convert(frame);
+        return convert(frame, orientation);
     }
 
     Picture convertHeld() {
-        return convert(held);
+        return convert(held, heldOrientation);
     }
 
     /** Seeks to the keyframe at or before {@code ts}; false if the file cannot seek. */
@@ -444,7 +446,7 @@ final class FfmpegVideo implements AutoCloseable {
     }
 
     /** The frame as upright BGR pixels: only frames that are kept pay for colour conversion. */
-    private Picture convert(AVFrame f) {
+    private Picture convert(AVFrame f, Orientation shown) {
         int w = f.width();
         int h = f.height();
         limits.checkFrameSize(file, w, h);
@@ -460,8 +462,8 @@ final class FfmpegVideo implements AutoCloseable {
             sws_scale(sws, srcPlanes, f.linesize(), 0, h, dstPlanes, dstStride);
             dst.get(bgr);
         }
-        firstShown = firstShown != null ? firstShown : orientation;
-        return orientation.apply(new Picture(w, h, bgr));
+        firstShown = firstShown != null ? firstShown : shown;
+        return shown.apply(new Picture(w, h, bgr));
     }
 
     private void checkDeadline() {
