@@ -2,6 +2,7 @@ package dev.unmask.cli;
 
 import dev.unmask.core.UserError;
 import dev.unmask.media.PipelineConfig;
+import dev.unmask.media.crop.Alignment;
 import dev.unmask.media.crop.ResizeKernel;
 import dev.unmask.media.dataset.DatasetKind;
 import dev.unmask.media.dataset.Datasets;
@@ -76,6 +77,11 @@ final class ExtractCommand implements Callable<Integer> {
             description = "area, linear, cubic or lanczos. Default: ${DEFAULT-VALUE}.")
     String kernel;
 
+    @Option(names = "--align", paramLabel = "HOW", defaultValue = "none",
+            description = "none, or eyes: turn each crop about the face's centre so that the eyes are level (BlazeFace only)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String align;
+
     @Option(names = "--workers", paramLabel = "N", description = "Videos processed at once (default: number of cores).")
     Integer workers;
 
@@ -92,7 +98,8 @@ final class ExtractCommand implements Callable<Integer> {
         PipelineConfig pipeline = PipelineConfig.DEFAULT
                 .withSampler(SamplerConfig.DEFAULT.withFrames(frames).withDecoderThreads(1))
                 .withSelection(FaceSelection.parse(faces))
-                .withCrop(margin, size, ResizeKernel.parse(kernel));
+                .withCrop(margin, size, ResizeKernel.parse(kernel))
+                .withAlignment(Alignment.parse(align));
         int n = workers != null ? workers : Runtime.getRuntime().availableProcessors();
         ExtractConfig config = new ExtractConfig(out, detector, pipeline, n, retryErrors);
         List<VideoEntry> entries = Datasets.scan(kind, root, compression, splits);

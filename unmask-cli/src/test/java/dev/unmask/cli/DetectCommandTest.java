@@ -256,6 +256,32 @@ class DetectCommandTest {
     }
 
     @Test
+    void aDetectorTrainedOnEyeAlignedCropsMakesDetectAlignAndHaarWithEyesIsRefused() throws Exception {
+        String image = TestMedia.photo("astronaut.png").toString();
+        Map<String, Object> eyes = new java.util.LinkedHashMap<>(blazeFaceContract);
+        eyes.put("alignment", "eyes:opencv-linear");
+        Path contract = dir.resolve("contract-eyes.json");
+        Files.writeString(contract, StrictJson.mapper().writeValueAsString(eyes));
+        Path aligned = train("eyes.unmask", "--approach", "probe", "--epochs", "1", "--crop-contract", contract.toString());
+        Path out = dir.resolve("out-eyes");
+        CliRun r = CliRun.of("detect", image, "--detector", aligned.toString(), "--json", "--out", out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(jsonLines(r).get(0).path("verdict").asText()).isIn("fake", "real");
+        JsonNode report = StrictJson.read(out.resolve("report.json"));
+        assertThat(report.path("detector").path("crop_contract").path("alignment").asText()).isEqualTo("eyes:opencv-linear");
+
+        Map<String, Object> haarEyes = new java.util.LinkedHashMap<>(eyes);
+        haarEyes.put("detector", "haar-frontalface-alt2:opencv-4.11.0");
+        Path haarContract = dir.resolve("contract-haar-eyes.json");
+        Files.writeString(haarContract, StrictJson.mapper().writeValueAsString(haarEyes));
+        Path haar = train("haar-eyes.unmask", "--approach", "probe", "--epochs", "1", "--crop-contract", haarContract.toString());
+        CliRun refused = CliRun.of("detect", image, "--detector", haar.toString());
+        assertThat(refused.exitCode()).as(refused.err()).isEqualTo(2);
+        assertThat(refused.errLines()).as(refused.err()).isEqualTo(1);
+        assertThat(refused.err()).contains("finds no eyes");
+    }
+
+    @Test
     void aDetectorWhoseCropsDetectCannotMakeIsRefusedInOneLine() throws Exception {
         String image = TestMedia.photo("astronaut.png").toString();
         CliRun r = CliRun.of("detect", image, "--detector", undeclared.toString());

@@ -2,6 +2,7 @@ package dev.unmask.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.unmask.core.io.StrictJson;
 import dev.unmask.media.TestMedia;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -170,6 +171,28 @@ class ExtractCommandTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(videosIn(out, "all")).isEqualTo(Map.of("real/a/clip", 0, "real/photo", 0, "fake/clip", 1));
         assertThat(Files.readString(out.resolve("extract.json"))).contains("haar-frontalface-alt2");
+    }
+
+    @Test
+    void alignOnTheEyesIsInTheCropContractAndNeedsBlazeFace() throws IOException {
+        Path root = tmp.resolve("aligned");
+        put(root.resolve("real/photo.png"), TestMedia.photo("astronaut.png"));
+        Path out = tmp.resolve("aligned-crops");
+        CliRun r = CliRun.of("extract", root.toString(), "--out", out.toString(), "--align", "eyes");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(StrictJson.read(out.resolve("extract.json")).path("crop_contract").path("alignment").asText()).isEqualTo("eyes:opencv-linear");
+        CliRun plain = CliRun.of("extract", root.toString(), "--out", tmp.resolve("plain-crops").toString());
+        assertThat(StrictJson.read(tmp.resolve("plain-crops/extract.json")).path("crop_contract").path("alignment").asText()).isEqualTo("none");
+        assertThat(plain.exitCode()).isZero();
+
+        CliRun haar = CliRun.of("extract", root.toString(), "--out", tmp.resolve("haar-eyes").toString(), "--align", "eyes", "--face-detector", "haar");
+        assertThat(haar.exitCode()).isEqualTo(2);
+        assertThat(haar.errLines()).as(haar.err()).isEqualTo(1);
+        assertThat(haar.err()).contains("--align eyes").contains("haar");
+        assertThat(tmp.resolve("haar-eyes")).doesNotExist();
+        CliRun nose = CliRun.of("extract", root.toString(), "--out", tmp.resolve("nose").toString(), "--align", "nose");
+        assertThat(nose.exitCode()).isEqualTo(2);
+        assertThat(nose.err()).contains("expected none or eyes");
     }
 
     /** Without the BlazeFace model there is no quiet switch to Haar: one line naming the set-up command, nothing written. */

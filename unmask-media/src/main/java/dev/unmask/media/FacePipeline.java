@@ -1,5 +1,7 @@
 package dev.unmask.media;
 
+import dev.unmask.core.UserError;
+import dev.unmask.media.crop.Alignment;
 import dev.unmask.media.crop.CropContract;
 import dev.unmask.media.crop.FaceCropper;
 import dev.unmask.media.face.Face;
@@ -31,7 +33,11 @@ public final class FacePipeline implements AutoCloseable {
         this.detector = detector;
         this.config = config;
         this.sampler = new VideoSampler(config.sampler());
-        this.cropper = new FaceCropper(config.margin(), config.cropSize(), config.kernel());
+        if (config.alignment() == Alignment.EYES && !detector.findsEyes()) {
+            detector.close();
+            throw new UserError("eye alignment needs eye keypoints, and " + detector.id() + " finds boxes only; use BlazeFace");
+        }
+        this.cropper = new FaceCropper(config.margin(), config.cropSize(), config.kernel(), config.alignment());
     }
 
     public static FacePipeline open(FaceDetectorKind kind, PipelineConfig config) {
@@ -80,7 +86,7 @@ public final class FacePipeline implements AutoCloseable {
             Picture p = ImageFiles.read(file, config.sampler().limits());
             double decode = (System.nanoTime() - t0) / 1e9;
             c.accept(new VideoFrame(0, 0, p));
-            VideoInfo info = new VideoInfo("image", "image", p.width(), p.height(), 0, 0, 1, false, false);
+            VideoInfo info = new VideoInfo("image", "image", p.width(), p.height(), 0, false, 0, 1, false, false);
             return new FaceStream(file, info, 1, c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9);
         }
         VideoSampler.Sampled s = sampler.sample(file, c::accept);
@@ -134,7 +140,7 @@ public final class FacePipeline implements AutoCloseable {
             for (int i = 0; i < faces.size(); i++) {
                 Face f = faces.get(i);
                 made.add(new Crop(frame.frameNumber(), frame.seconds(), tracks[i], f, cropper.region(f.box()),
-                        cropper.crop(frame.picture(), f.box())));
+                        cropper.crop(frame.picture(), f)));
             }
             crops += made.size();
             cropNanos += System.nanoTime() - t1;

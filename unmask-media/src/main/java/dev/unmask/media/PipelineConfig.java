@@ -1,5 +1,6 @@
 package dev.unmask.media;
 
+import dev.unmask.media.crop.Alignment;
 import dev.unmask.media.crop.CropContract;
 import dev.unmask.media.crop.ResizeKernel;
 import dev.unmask.media.face.FaceSelection;
@@ -13,32 +14,38 @@ import dev.unmask.media.video.SamplerConfig;
  * @param margin crop side as a multiple of the face box's longer side
  * @param cropSize crop side in pixels (the model's input)
  * @param kernel interpolation used to resize crops
+ * @param alignment whether crops are turned to put the eyes level
  * @param selection largest face per frame, or all faces tracked across frames
  * @param trackMinIou overlap that continues a track from one sample to the next
  */
-public record PipelineConfig(SamplerConfig sampler, double margin, int cropSize, ResizeKernel kernel, FaceSelection selection,
-        double trackMinIou) {
+public record PipelineConfig(SamplerConfig sampler, double margin, int cropSize, ResizeKernel kernel, Alignment alignment,
+        FaceSelection selection, double trackMinIou) {
     public static final PipelineConfig DEFAULT = new PipelineConfig(SamplerConfig.DEFAULT, CropContract.DEFAULT_MARGIN,
-            CropContract.DEFAULT_SIZE, ResizeKernel.AREA, FaceSelection.LARGEST, FaceTracker.DEFAULT_MIN_IOU);
+            CropContract.DEFAULT_SIZE, ResizeKernel.AREA, Alignment.NONE, FaceSelection.LARGEST, FaceTracker.DEFAULT_MIN_IOU);
 
     public PipelineConfig {
         // Validated where users meet them: the contract checks margin and size.
         CropContract.of("check", margin, cropSize, kernel);
+        java.util.Objects.requireNonNull(alignment, "alignment");
     }
 
     public CropContract contract(String detectorId) {
-        return CropContract.of(detectorId, margin, cropSize, kernel);
+        return CropContract.of(detectorId, margin, cropSize, kernel, alignment);
     }
 
     public PipelineConfig withSampler(SamplerConfig s) {
-        return new PipelineConfig(s, margin, cropSize, kernel, selection, trackMinIou);
+        return new PipelineConfig(s, margin, cropSize, kernel, alignment, selection, trackMinIou);
     }
 
     public PipelineConfig withSelection(FaceSelection s) {
-        return new PipelineConfig(sampler, margin, cropSize, kernel, s, trackMinIou);
+        return new PipelineConfig(sampler, margin, cropSize, kernel, alignment, s, trackMinIou);
     }
 
     public PipelineConfig withCrop(double m, int size, ResizeKernel k) {
-        return new PipelineConfig(sampler, m, size, k, selection, trackMinIou);
+        return new PipelineConfig(sampler, m, size, k, alignment, selection, trackMinIou);
+    }
+
+    public PipelineConfig withAlignment(Alignment a) {
+        return new PipelineConfig(sampler, margin, cropSize, kernel, a, selection, trackMinIou);
     }
 }

@@ -125,6 +125,73 @@ public final class TestMedia {
         return video("astronaut-rotated.mp4", "-i", sideways.toString(), "-c", "copy", "-metadata:s:v:0", "rotate=90");
     }
 
+    /** 1 s of the astronaut, landscape 320×240, panning: the source of the mirrored videos below. */
+    public static Path astronautLandscapeMp4() {
+        return video("astronaut-landscape.mp4", pan(photo("astronaut.png"), 1, 320, 240, "-c:v", "libx264", "-preset", "veryfast",
+                "-pix_fmt", "yuv420p", "-g", "12"));
+    }
+
+    /**
+     * The landscape astronaut with an H.264 display orientation SEI (written by ffmpeg's
+     * h264_metadata filter) asking for a turn of {@code rotate} degrees counter-clockwise and a
+     * horizontal flip: the decoder exports it as each frame's display matrix, with a negative
+     * determinant. Debian's ffmpeg 5.1 has no {@code -display_hflip}; this is the flip it can write.
+     */
+    public static Path astronautMirroredMp4(int rotate) {
+        return video("astronaut-mirrored-" + rotate + ".mp4", "-i", astronautLandscapeMp4().toString(), "-c", "copy", "-bsf:v",
+                "h264_metadata=display_orientation=insert:rotate=" + rotate + ":flip=horizontal");
+    }
+
+    /**
+     * The landscape astronaut with a display matrix in its MP4 track header (the container level,
+     * which players apply to every frame), given in FFmpeg's order: a, b, u, c, d, v, x, y, w with
+     * a..d and x, y in 16.16 fixed point and u, v, w in 2.30. Debian's ffmpeg 5.1 writes only
+     * rotations there ({@code -metadata:s:v rotate=}; {@code -display_hflip} came later), so the
+     * header's matrix is rewritten in a copy of an ffmpeg-made file; ffmpeg reads it back, flips
+     * included, which is what the tests compare against.
+     */
+    public static synchronized Path astronautWithTrackMatrix(String name, int... matrix) {
+        Path target = dir().resolve(name);
+        if (Files.isRegularFile(target)) {
+            return target;
+        }
+        byte[] mp4 = read(astronautLandscapeMp4());
+        int moov = box(mp4, 0, mp4.length, "moov");
+        int trak = box(mp4, moov + 8, moov + java.nio.ByteBuffer.wrap(mp4, moov, 4).getInt(), "trak");
+        int tkhd = box(mp4, trak + 8, trak + java.nio.ByteBuffer.wrap(mp4, trak, 4).getInt(), "tkhd");
+        // After the full-box header: times, track id, duration (wider in version 1), then 16 bytes
+        // of reserved, layer, group, volume, reserved; then the matrix.
+        int at = tkhd + 12 + (mp4[tkhd + 8] == 1 ? 32 : 20) + 16;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(mp4, at, 36);
+        for (int v : matrix) {
+            b.putInt(v);
+        }
+        Path tmp = dir().resolve(".tmp-" + name);
+        write(tmp, mp4);
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new RuntimeException(e);
+        }
+        return target;
+    }
+
+    /** Offset of the first box of this type among the boxes in [from, to). */
+    private static int box(byte[] mp4, int from, int to, String type) {
+        int at = from;
+        while (at + 8 <= to) {
+            int size = java.nio.ByteBuffer.wrap(mp4, at, 4).getInt();
+            if (new String(mp4, at + 4, 4, StandardCharsets.ISO_8859_1).equals(type)) {
+                return at;
+            }
+            if (size < 8) {
+                break;
+            }
+            at += size;
+        }
+        throw new IllegalStateException("no " + type + " box");
+    }
+
     /** 2 s of coffee.png: no face anywhere. */
     public static Path coffeeMp4() {
         return video("coffee.mp4", pan(photo("coffee.png"), 2, 320, 240, "-c:v", "libx264", "-preset", "veryfast",

@@ -18,7 +18,7 @@ import java.util.Map;
  * @param resizeKernel interpolation used for resizing
  * @param cropFormat file format of stored crops
  * @param decoder what turned files into pixels
- * @param alignment rotation applied before cropping
+ * @param alignment rotation applied before cropping ({@link Alignment#id()})
  */
 public record CropContract(String detector, double margin, String padding, int size, String resizeKernel, String cropFormat,
         String decoder, String alignment) {
@@ -27,7 +27,7 @@ public record CropContract(String detector, double margin, String padding, int s
     public static final String PADDING = "constant-black";
     public static final String FORMAT = "png";
     public static final String DECODER = "ffmpeg-7.1.1+swscale-bilinear-bgr24;opencv-4.11.0-imgcodecs";
-    public static final String NO_ALIGNMENT = "none";
+    public static final String NO_ALIGNMENT = Alignment.NONE.id();
 
     public CropContract {
         if (detector == null || detector.isBlank()) {
@@ -42,7 +42,11 @@ public record CropContract(String detector, double margin, String padding, int s
     }
 
     public static CropContract of(String detector, double margin, int size, ResizeKernel kernel) {
-        return new CropContract(detector, margin, PADDING, size, kernel.id(), FORMAT, DECODER, NO_ALIGNMENT);
+        return of(detector, margin, size, kernel, Alignment.NONE);
+    }
+
+    public static CropContract of(String detector, double margin, int size, ResizeKernel kernel, Alignment alignment) {
+        return new CropContract(detector, margin, PADDING, size, kernel.id(), FORMAT, DECODER, alignment.id());
     }
 
     /** As stored in a detector file or an extraction's settings (insertion-ordered, JSON-ready). */

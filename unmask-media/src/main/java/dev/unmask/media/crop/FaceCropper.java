@@ -1,29 +1,42 @@
 package dev.unmask.media.crop;
 
+import dev.unmask.core.UserError;
 import dev.unmask.media.Natives;
 import dev.unmask.media.Picture;
 import dev.unmask.media.face.Box;
+import dev.unmask.media.face.Face;
+import dev.unmask.media.face.Point;
+import org.bytedeco.javacpp.indexer.DoubleIndexer;
+import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 
 /**
  * Square crops around face boxes: side = margin × the box's longer side, centred on the box.
  * Parts of the square outside the frame are filled with black rather than the square being
- * shifted or squeezed, so the face keeps its place and proportions in every crop.
+ * shifted or squeezed, so the face keeps its place and proportions in every crop. With
+ * {@link Alignment#EYES} the same square is turned about its centre by the angle of the eye line.
  */
 public final class FaceCropper {
     private final double margin;
     private final int size;
     private final ResizeKernel kernel;
+    private final Alignment alignment;
 
     public FaceCropper(double margin, int size, ResizeKernel kernel) {
+        this(margin, size, kernel, Alignment.NONE);
+    }
+
+    public FaceCropper(double margin, int size, ResizeKernel kernel, Alignment alignment) {
         this.margin = margin;
         this.size = size;
         this.kernel = kernel;
+        this.alignment = alignment;
     }
 
-    /** The square region, in frame pixels (may extend past the frame). */
+    /** The square region, in frame pixels (may extend past the frame), before any turn. */
     public Box region(Box face) {
         double side = Math.max(1, Math.round(Math.max(face.width(), face.height()) * margin));
         double x0 = Math.round(face.centerX() - side / 2);
@@ -31,6 +44,18 @@ public final class FaceCropper {
         return new Box(x0, y0, side, side);
     }
 
+    /** The crop of a detected face, turned when this cropper aligns (which needs the face's eye keypoints). */
+    public Picture crop(Picture frame, Face face) {
+        if (alignment == Alignment.NONE) {
+            return crop(frame, face.box());
+        }
+        if (face.keypoints().size() < 2) {
+            throw new UserError("eye alignment needs eye keypoints, and this face detector gives none (use BlazeFace)");
+        }
+        return resize(turned(frame, region(face.box()), eyeAngle(face)));
+    }
+
+    /** The unturned crop of a box. */
     public Picture crop(Picture frame, Box face) {
         Box r = region(face);
         int side = (int) r.width();
@@ -46,12 +71,50 @@ public final class FaceCropper {
                 System.arraycopy(frame.bgr(), (y * frame.width() + fromX) * 3, square, ((y - y0) * side + (fromX - x0)) * 3, (toX - fromX) * 3);
             }
         }
-        Picture p = new Picture(side, side, square);
-        if (side == size) {
-            return p;
+        return resize(new Picture(side, side, square));
+    }
+
+    /** Radians from the frame's x axis to the line from the subject's right eye to their left (y pointing down). */
+    public static double eyeAngle(Face face) {
+        Point right = face.keypoints().get(0);
+        Point left = face.keypoints().get(1);
+        return Math.atan2(left.y() - right.y(), left.x() - right.x());
+    }
+
+    /**
+     * The square {@code r} turned by {@code angle} about its centre: the crop's x axis runs along
+     * the eye line. Sampled at full resolution, so that the resize after it is the same as for
+     * unturned crops; at angle 0 it is exactly the unturned square.
+     */
+    private static Picture turned(Picture frame, Box r, double angle) {
+        int side = (int) r.width();
+        double cos = Math.cos(angle);
+        double sin = Math.sin(angle);
+        // Crop pixel (u, v) samples the frame at centre + R(angle)·(u + ½ − side/2, v + ½ − side/2), minus ½ for pixel centres.
+        double cx = r.x() + side / 2.0;
+        double cy = r.y() + side / 2.0;
+        double h = 0.5 - side / 2.0;
+        Natives.init();
+        try (Mat src = frame.toMat();
+             Mat dst = new Mat();
+             Mat cropToFrame = new Mat(2, 3, opencv_core.CV_64F);
+             DoubleIndexer m = cropToFrame.createIndexer();
+             Size to = new Size(side, side);
+             Scalar black = new Scalar(0, 0, 0, 0)) {
+            m.put(0, 0, cos).put(0, 1, -sin).put(0, 2, cx - 0.5 + h * (cos - sin));
+            m.put(1, 0, sin).put(1, 1, cos).put(1, 2, cy - 0.5 + h * (sin + cos));
+            opencv_imgproc.warpAffine(src, dst, cropToFrame, to, opencv_imgproc.INTER_LINEAR | opencv_imgproc.WARP_INVERSE_MAP,
+                    opencv_core.BORDER_CONSTANT, black);
+            return Picture.of(dst);
+        }
+    }
+
+    private Picture resize(Picture square) {
+        if (square.width() == size) {
+            return square;
         }
         Natives.init();
-        try (Mat src = p.toMat(); Mat dst = new Mat(); Size to = new Size(size, size)) {
+        try (Mat src = square.toMat(); Mat dst = new Mat(); Size to = new Size(size, size)) {
             opencv_imgproc.resize(src, dst, to, 0, 0, kernel.opencvFlag);
             return Picture.of(dst);
         }

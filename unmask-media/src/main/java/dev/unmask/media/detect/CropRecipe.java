@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unmask.core.UserError;
 import dev.unmask.media.PipelineConfig;
+import dev.unmask.media.crop.Alignment;
 import dev.unmask.media.crop.CropContract;
 import dev.unmask.media.crop.ResizeKernel;
 import dev.unmask.media.face.FaceDetectorKind;
@@ -19,10 +20,12 @@ import java.util.Map;
  * @param contract the training data's contract, or null when the detector declares none and the
  *                 user accepted this tool's default recipe
  */
-public record CropRecipe(FaceDetectorKind faceDetector, double margin, int size, ResizeKernel kernel, CropContract contract) {
+public record CropRecipe(FaceDetectorKind faceDetector, double margin, int size, ResizeKernel kernel, Alignment alignment,
+        CropContract contract) {
     /** This tool's default recipe (that of {@code unmask extract} without options). */
     public static CropRecipe assumed(FaceDetectorKind faceDetector) {
-        return new CropRecipe(faceDetector, CropContract.DEFAULT_MARGIN, CropContract.DEFAULT_SIZE, ResizeKernel.AREA, null);
+        return new CropRecipe(faceDetector, CropContract.DEFAULT_MARGIN, CropContract.DEFAULT_SIZE, ResizeKernel.AREA, Alignment.NONE,
+                null);
     }
 
     public boolean declared() {
@@ -30,7 +33,7 @@ public record CropRecipe(FaceDetectorKind faceDetector, double margin, int size,
     }
 
     public PipelineConfig apply(PipelineConfig base) {
-        return base.withCrop(margin, size, kernel);
+        return base.withCrop(margin, size, kernel).withAlignment(alignment);
     }
 
     /**
@@ -77,7 +80,18 @@ public record CropRecipe(FaceDetectorKind faceDetector, double margin, int size,
             throw new UserError(detectorFile + ": trained on crops resized with \"" + contract.resizeKernel()
                     + "\", which detect cannot reproduce");
         }
-        return new CropRecipe(kind, contract.margin(), contract.size(), kernel, contract);
+        Alignment alignment;
+        try {
+            alignment = Alignment.parse(contract.alignment());
+        } catch (UserError e) {
+            throw new UserError(detectorFile + ": trained on crops aligned by \"" + contract.alignment()
+                    + "\", which detect cannot reproduce");
+        }
+        if (alignment == Alignment.EYES && !kind.findsEyes()) {
+            throw new UserError(detectorFile + ": trained on crops aligned on the eyes of faces found by \"" + contract.detector()
+                    + "\", which finds no eyes; detect cannot reproduce them");
+        }
+        return new CropRecipe(kind, contract.margin(), contract.size(), kernel, alignment, contract);
     }
 
     /**

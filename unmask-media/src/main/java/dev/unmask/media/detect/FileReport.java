@@ -90,6 +90,7 @@ public record FileReport(int index, String path, Verdict verdict, double score, 
             m.put("width", media.width());
             m.put("height", media.height());
             m.put("rotation", media.rotation());
+            m.put("mirrored", media.mirrored());
             number(m, "declared_seconds", media.declaredSeconds());
             m.put("damaged", media.damaged());
         }

@@ -2,6 +2,7 @@ package dev.unmask.media.extract;
 
 import dev.unmask.core.UserError;
 import dev.unmask.media.PipelineConfig;
+import dev.unmask.media.crop.Alignment;
 import dev.unmask.media.face.FaceDetectorKind;
 import java.nio.file.Path;
 
@@ -18,6 +19,10 @@ public record ExtractConfig(Path out, FaceDetectorKind detector, PipelineConfig 
     public ExtractConfig {
         if (workers < 1 || workers > 256) {
             throw new UserError("--workers must be between 1 and 256, got " + workers);
+        }
+        if (pipeline.alignment() == Alignment.EYES && !detector.findsEyes()) {
+            throw new UserError("--align eyes needs eye keypoints, and --face-detector " + detector.cliName()
+                    + " finds boxes only; use blazeface");
         }
     }
 }

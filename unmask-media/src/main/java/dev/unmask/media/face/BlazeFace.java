@@ -51,6 +51,11 @@ public final class BlazeFace implements FaceDetector {
     }
 
     @Override
+    public boolean findsEyes() {
+        return true;
+    }
+
+    @Override
     public String id() {
         return "blazeface-full-range:sha256:" + BlazeFaceModel.SHA256;
     }

@@ -11,6 +11,11 @@ public interface FaceDetector extends AutoCloseable {
     /** Faces, most confident first (Haar, which has no score: largest first). */
     List<Face> detect(Picture picture);
 
+    /** Whether faces come with keypoints, the eyes first (what eye alignment turns crops by). */
+    default boolean findsEyes() {
+        return false;
+    }
+
     /** What made the boxes, exactly enough to be part of a crop contract (name and model hash). */
     String id();
 

@@ -15,6 +15,11 @@ public enum FaceDetectorKind {
         };
     }
 
+    /** Whether its faces come with eye keypoints (needed to align crops on the eyes). */
+    public boolean findsEyes() {
+        return this == BLAZEFACE;
+    }
+
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);
     }

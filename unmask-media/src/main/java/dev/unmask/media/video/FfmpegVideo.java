@@ -22,6 +22,7 @@ import org.bytedeco.ffmpeg.avformat.AVProbeData;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.avutil.AVFrameSideData;
 import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.ffmpeg.swscale.SwsContext;
 import org.bytedeco.javacpp.BytePointer;
@@ -39,6 +40,8 @@ import org.bytedeco.javacpp.PointerPointer;
 final class FfmpegVideo implements AutoCloseable {
     private static final int PROBE_BYTES = 1 << 20;
     private static final int MAX_STREAMS = 64;
+    /** libavutil's AV_FRAME_FLAG_KEY, a macro that JavaCPP does not map. */
+    private static final int FRAME_FLAG_KEY = 1 << 1;
 
     private final Path file;
     private final MediaLimits limits;
@@ -50,8 +53,12 @@ final class FfmpegVideo implements AutoCloseable {
     private AVFrame held;
     private SwsContext sws;
     private final int streamIndex;
-    private final AVRational timeBase;
-    private final int rotation;
+    /** The stream's time base in seconds per tick (a Java number: an AVRational copy would be native memory freed only by the GC). */
+    private final double secondsPerTick;
+    private final Orientation streamOrientation;
+    private Orientation orientation;
+    private Orientation heldOrientation;
+    private Orientation firstShown;
     private final String formatName;
     private final String codecName;
     private boolean draining;
@@ -110,11 +117,13 @@ final class FfmpegVideo implements AutoCloseable {
             }
             AVCodecParameters par = st.codecpar();
             limits.checkFrameSize(file, par.width(), par.height());
-            this.timeBase = new AVRational().num(st.time_base().num()).den(st.time_base().den());
+            AVRational timeBase = st.time_base();
             if (timeBase.num() <= 0 || timeBase.den() <= 0) {
                 throw new UserError(file + ": invalid stream time base " + timeBase.num() + "/" + timeBase.den());
             }
-            this.rotation = rotation(par);
+            this.secondsPerTick = timeBase.num() / (double) timeBase.den();
+            this.streamOrientation = streamOrientation(par);
+            this.orientation = streamOrientation;
             double declared = declaredSeconds();
             if (declared > limits.maxDurationSeconds()) {
                 throw new UserError(file + ": " + Math.round(declared) + " s long, over the limit of "
@@ -198,20 +207,35 @@ final class FfmpegVideo implements AutoCloseable {
         }
     }
 
-    /** Rotation in degrees clockwise (0, 90, 180, 270) that makes the frame upright, from the display matrix. */
-    private static int rotation(AVCodecParameters par) {
+    /** The container's display matrix (e.g. an MP4 track header), applied to every frame that carries none of its own. */
+    private static Orientation streamOrientation(AVCodecParameters par) {
         AVPacketSideData sd = av_packet_side_data_get(par.coded_side_data(), par.nb_coded_side_data(), AV_PKT_DATA_DISPLAYMATRIX);
-        if (sd == null || sd.isNull() || sd.size() < 9 * 4) {
-            return 0;
+        return sd == null || sd.isNull() ? Orientation.UPRIGHT : orientation(sd.data(), sd.size());
+    }
+
+    /**
+     * A frame's own display matrix (from an H.264/HEVC display orientation SEI) wins over the
+     * container's. The SEI persists, as the H.264 standard has it, until the next one or the next
+     * keyframe (a new coded video sequence); encoders such as ffmpeg's h264_metadata send it with
+     * one frame only. (Debian's ffmpeg 5.1 command line applies it to that frame alone; ffplay
+     * keeps the first one for good.)
+     */
+    private void noteOrientation(AVFrame f) {
+        AVFrameSideData sd = av_frame_get_side_data(f, AV_FRAME_DATA_DISPLAYMATRIX);
+        if (sd != null && !sd.isNull()) {
+            orientation = orientation(sd.data(), sd.size());
+        } else if ((f.flags() & FRAME_FLAG_KEY) != 0) {
+            orientation = streamOrientation;
         }
-        double ccw = av_display_rotation_get(new IntPointer(sd.data()));
-        if (Double.isNaN(ccw)) {
-            return 0;
+    }
+
+    private static Orientation orientation(BytePointer data, long size) {
+        if (data == null || data.isNull() || size < 9 * 4) {
+            return Orientation.UPRIGHT;
         }
-        // av_display_rotation_get is counter-clockwise; FFmpeg's own autorotate negates it the same way.
-        long cw = Math.round(-ccw);
-        int snapped = (int) (Math.floorMod(Math.round(cw / 90.0) * 90, 360));
-        return snapped;
+        int[] m = new int[9];
+        new IntPointer(data).get(m);
+        return Orientation.ofDisplayMatrix(m);
     }
 
     double declaredSeconds() {
@@ -242,8 +266,9 @@ final class FfmpegVideo implements AutoCloseable {
         return fmt.streams(streamIndex).codecpar().height();
     }
 
-    int rotation() {
-        return rotation;
+    /** How the first converted frame was shown (before any, how the container says to show frames). */
+    Orientation orientation() {
+        return firstShown != null ? firstShown : streamOrientation;
     }
 
     String formatName() {
@@ -255,11 +280,11 @@ final class FfmpegVideo implements AutoCloseable {
     }
 
     double seconds(long ts) {
-        return ts * av_q2d(timeBase);
+        return ts * secondsPerTick;
     }
 
     long timestamp(double seconds) {
-        return Math.round(seconds / av_q2d(timeBase));
+        return Math.round(seconds / secondsPerTick);
     }
 
     boolean sawDataError() {
@@ -314,6 +339,7 @@ final class FfmpegVideo implements AutoCloseable {
             int r = avcodec_receive_frame(codec, frame);
             if (r >= 0) {
                 limits.checkFrameSize(file, frame.width(), frame.height());
+                noteOrientation(frame);
                 long ts = frame.best_effort_timestamp();
                 if (ts == AV_NOPTS_VALUE) {
                     ts = frame.pts();
@@ -373,6 +399,7 @@ final class FfmpegVideo implements AutoCloseable {
         av_frame_unref(held);
         av_frame_move_ref(held, frame);
         heldTs = lastTs;
+        heldOrientation = orientation;
     }
 
     long heldTimestamp() {
@@ -398,11 +425,11 @@ final class FfmpegVideo implements AutoCloseable {
     }
 
     Picture convertCurrent() {
-        return convert(frame);
+        return convert(frame, orientation);
     }
 
     Picture convertHeld() {
-        return convert(held);
+        return convert(held, heldOrientation);
     }
 
     /** Seeks to the keyframe at or before {@code ts}; false if the file cannot seek. */
@@ -419,7 +446,7 @@ final class FfmpegVideo implements AutoCloseable {
     }
 
     /** The frame as upright BGR pixels: only frames that are kept pay for colour conversion. */
-    private Picture convert(AVFrame f) {
+    private Picture convert(AVFrame f, Orientation shown) {
         int w = f.width();
         int h = f.height();
         limits.checkFrameSize(file, w, h);
@@ -435,7 +462,8 @@ final class FfmpegVideo implements AutoCloseable {
             sws_scale(sws, srcPlanes, f.linesize(), 0, h, dstPlanes, dstStride);
             dst.get(bgr);
         }
-        return Rotation.apply(new Picture(w, h, bgr), rotation);
+        firstShown = firstShown != null ? firstShown : shown;
+        return shown.apply(new Picture(w, h, bgr));
     }
 
     private void checkDeadline() {

@@ -105,7 +105,7 @@ public final class VideoSampler {
             if (first == null) {
                 throw new UserError(file + ": no frame could be decoded (corrupt video data)");
             }
-            VideoInfo info = new VideoInfo(v.formatName(), v.codecName(), first.width(), first.height(), v.rotation(),
+            VideoInfo info = new VideoInfo(v.formatName(), v.codecName(), first.width(), first.height(), v.orientation().clockwise(), v.orientation().mirrored(),
                     v.declaredSeconds(), ts.length, false, damaged || v.sawDataError() || count < wanted.length);
             return new Sampled(info, count, (System.nanoTime() - t0) / 1e9);
         }
@@ -163,7 +163,7 @@ public final class VideoSampler {
                 sink.accept(new VideoFrame(number, seconds, picture));
             }
         }
-        VideoInfo info = new VideoInfo(v.formatName(), v.codecName(), first.width(), first.height(), v.rotation(),
+        VideoInfo info = new VideoInfo(v.formatName(), v.codecName(), first.width(), first.height(), v.orientation().clockwise(), v.orientation().mirrored(),
                 declared, -1, true, v.sawDataError());
         return new Sampled(info, delivered, (System.nanoTime() - t0) / 1e9);
     }

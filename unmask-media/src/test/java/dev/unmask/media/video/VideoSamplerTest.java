@@ -95,6 +95,81 @@ class VideoSamplerTest {
         assertThat(closestFrame(all, p)[1]).as("same pixels as ffmpeg's autorotated frame").isLessThan(3.0);
     }
 
+    /** A frame of ffmpeg's plain decoding, mirrored left to right and, when {@code transpose}, then turned a quarter counter-clockwise. */
+    private static Picture mirrored(byte[] all, int frame, int w, int h, boolean transpose) {
+        byte[] out = new byte[w * h * 3];
+        int base = frame * w * h * 3;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                // Mirroring then a counter-clockwise quarter turn is a transposition: (x, y) goes to (y, x).
+                int to = transpose ? (x * h + y) * 3 : (y * w + (w - 1 - x)) * 3;
+                System.arraycopy(all, base + (y * w + x) * 3, out, to, 3);
+            }
+        }
+        return transpose ? new Picture(h, w, out) : new Picture(w, h, out);
+    }
+
+    private static double meanDifference(Picture a, Picture b) {
+        long sum = 0;
+        for (int i = 0; i < a.bgr().length; i++) {
+            sum += Math.abs((a.bgr()[i] & 0xff) - (b.bgr()[i] & 0xff));
+        }
+        return sum / (double) a.bgr().length;
+    }
+
+    @Test
+    void aMirroringDisplayMatrixHoldsFromItsFrameToTheNextKeyframe() {
+        // Keyframes at 0, 12 and 24; the SEI rides on frame 0, so frames 0-11 are shown mirrored.
+        byte[] plain = TestMedia.ffmpegFrames(TestMedia.astronautLandscapeMp4());
+        for (int rotate : new int[] {0, 90}) {
+            Path video = TestMedia.astronautMirroredMp4(rotate);
+            byte[] ffmpegShows = TestMedia.ffmpegFrames(video);
+            for (boolean seeking : new boolean[] {false, true}) {
+                SamplerConfig config = SamplerConfig.DEFAULT.withFrames(seeking ? 4 : 25);
+                SampledVideo s = new VideoSampler(seeking ? config.withSeeking(0, 0) : config).sample(video);
+                String what = "rotate " + rotate + (seeking ? " by seeking" : "");
+                assertThat(s.info().seeked()).as(what).isEqualTo(seeking);
+                assertThat(s.info().mirrored()).as(what).isTrue();
+                assertThat(s.info().rotation()).as(what).isEqualTo(rotate == 0 ? 0 : 270);
+                for (VideoFrame f : s.frames()) {
+                    int n = f.frameNumber();
+                    boolean underSei = n < 12;
+                    Picture expected = underSei ? mirrored(plain, n, 320, 240, rotate == 90) : new Picture(320, 240,
+                            Arrays.copyOfRange(plain, n * 320 * 240 * 3, (n + 1) * 320 * 240 * 3));
+                    assertThat(f.picture().width()).as("%s frame %d", what, n).isEqualTo(expected.width());
+                    assertThat(meanDifference(f.picture(), expected)).as("%s frame %d", what, n).isLessThan(3.0);
+                    if (n == 0) {
+                        // Where ffmpeg's command line applies the SEI too (it does so on that frame only).
+                        assertThat(closestFrame(ffmpegShows, f.picture())[1]).as(what).isLessThan(3.0);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aMirroringDisplayMatrixInTheContainerIsAppliedToEveryFrame() {
+        int one = 1 << 16;
+        int[][] matrices = {
+            {-one, 0, 0, 0, one, 0, 320 * one, 0, 1 << 30}, // mirrored left to right
+            {0, one, 0, one, 0, 0, 0, 0, 1 << 30}, // mirrored, then a quarter turn: a transposition
+        };
+        byte[] plain = TestMedia.ffmpegFrames(TestMedia.astronautLandscapeMp4());
+        for (int k = 0; k < matrices.length; k++) {
+            Path video = TestMedia.astronautWithTrackMatrix("astronaut-track-matrix-" + k + ".mp4", matrices[k]);
+            SampledVideo s = new VideoSampler(SamplerConfig.DEFAULT.withFrames(4)).sample(video);
+            assertThat(s.info().mirrored()).as(video.toString()).isTrue();
+            byte[] all = TestMedia.ffmpegFrames(video);
+            for (VideoFrame f : s.frames()) {
+                assertThat(f.picture().width()).isEqualTo(k == 0 ? 320 : 240);
+                assertThat(closestFrame(all, f.picture())[1]).as("%s frame %d: pixels as ffmpeg shows them", video, f.frameNumber())
+                        .isLessThan(3.0);
+                // The slow pan makes neighbouring frames alike: the frame itself is checked against the plain decoding.
+                assertThat(meanDifference(f.picture(), mirrored(plain, f.frameNumber(), 320, 240, k == 1))).isLessThan(3.0);
+            }
+        }
+    }
+
     @Test
     void fileNamesWithColonsSpacesAndNonAsciiLettersOpen() throws Exception {
         for (String name : List.of("http:clip.mp4", "vidéo über #1 ?.mp4", "%d frames.mp4")) {
