@@ -143,20 +143,22 @@ class HeatInRegionTest {
     }
 
     /**
-     * Approach 2 (last 2 of 4 blocks fine-tuned): the paper's CLS attention puts several times
-     * the uniform share of heat on the square, and the head-aware gradient method more still.
-     * Measured when written: CLS attention 0.256, gradient-weighted 0.468, uniform 0.0625.
+     * Approach 2 with all 4 blocks fine-tuned: the head-aware gradient method puts most of the
+     * map's heat on the square, the paper's CLS attention of the last block several times the
+     * uniform share. Measured when written: gradient-weighted 0.789, CLS attention 0.215, uniform
+     * 0.0625 (with the last 2 of 4 blocks tuned: 0.468 and 0.256 — the frozen random blocks
+     * before them spread the relevance).
      */
     @Test
     void fineTunedDetectorLooksAtTheManipulatedSquare() {
-        Path d = train(Approach.FINETUNE, "cls_last", 2, 8, 16, 1e-3);
+        Path d = train(Approach.FINETUNE, "cls_last", 4, 8, 16, 1e-3);
         double[] attention = heatInside(d, ExplanationMethod.CLS_ATTENTION);
         double[] gradient = heatInside(d, ExplanationMethod.GRADIENT_ATTENTION);
-        report("finetune, last 2 of 4 blocks", ExplanationMethod.CLS_ATTENTION, attention);
-        report("finetune, last 2 of 4 blocks", ExplanationMethod.GRADIENT_ATTENTION, gradient);
-        assertThat(attention[0]).isGreaterThan(3 * AREA_SHARE);
+        report("finetune, all 4 blocks", ExplanationMethod.CLS_ATTENTION, attention);
+        report("finetune, all 4 blocks", ExplanationMethod.GRADIENT_ATTENTION, gradient);
+        assertThat(attention[0]).isGreaterThan(2.5 * AREA_SHARE);
         assertThat(attention[1]).as("share of fakes whose map beats uniform").isGreaterThanOrEqualTo(0.9);
-        assertThat(gradient[0]).isGreaterThan(5 * AREA_SHARE);
+        assertThat(gradient[0]).as("most of the heat").isGreaterThan(0.5);
         assertThat(gradient[1]).isGreaterThanOrEqualTo(0.9);
     }
 
