@@ -1,5 +1,6 @@
 package dev.unmask.media;
 
+import dev.unmask.core.NativeMemory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,14 +8,10 @@ import dev.unmask.core.UserError;
 import dev.unmask.media.crop.Alignment;
 import dev.unmask.media.face.FaceDetectorKind;
 import dev.unmask.media.face.FaceSelection;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,50 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 class BatchMemoryTest {
     @TempDir
     static Path tmp;
-
-    /**
-     * Resident memory outside the Java heap: FFmpeg's and OpenCV's share, plus the JVM's own
-     * (stable after warm-up). The heap's resident pages are counted exactly, from the heap's
-     * address range as the JVM reports it and the kernel's page map, since RSS minus the
-     * committed heap grows while the JVM first touches heap pages it had already committed.
-     */
-    static long nativeKiB() throws Exception {
-        System.gc();
-        Thread.sleep(50);
-        String info = (String) ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"),
-                "gcHeapInfo", new Object[] {null}, new String[] {String[].class.getName()});
-        Matcher range = Pattern.compile("\\[0x([0-9a-f]+), 0x([0-9a-f]+)\\)").matcher(info);
-        if (!range.find()) {
-            throw new IllegalStateException("no heap address range in: " + info);
-        }
-        long heapStart = Long.parseUnsignedLong(range.group(1), 16);
-        long heapEnd = Long.parseUnsignedLong(range.group(2), 16);
-        long total = 0;
-        long heap = 0;
-        boolean inHeap = false;
-        for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
-            int dash = line.indexOf('-');
-            int space = line.indexOf(' ');
-            if (dash > 0 && space > dash && line.substring(0, dash).matches("[0-9a-f]+")) {
-                long start = Long.parseUnsignedLong(line.substring(0, dash), 16);
-                inHeap = Long.compareUnsigned(start, heapStart) >= 0 && Long.compareUnsigned(start, heapEnd) < 0;
-            } else if (line.startsWith("Rss:")) {
-                long kib = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                total += kib;
-                heap += inHeap ? kib : 0;
-            }
-        }
-        return total - heap;
-    }
-
-    static long rssKiB() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS");
-    }
 
     @Test
     void hundredsOfFramesAndBrokenFilesDoNotGrowNativeMemory() throws Exception {
@@ -95,7 +48,7 @@ class BatchMemoryTest {
              FacePipeline haar = FacePipeline.open(FaceDetectorKind.HAAR, every.withSampler(every.sampler().withFrames(8).withSeeking(0, 0)))) {
             for (int pass = 0; pass < passes; pass++) {
                 if (pass == warmUp) {
-                    before = nativeKiB();
+                    before = NativeMemory.nativeKiB();
                 }
                 MediaFaces m = blazeFace.process(video);
                 assertThat(m.framesWithFaces()).isEqualTo(50);
@@ -114,10 +67,10 @@ class BatchMemoryTest {
                 }
             }
         }
-        long after = nativeKiB();
+        long after = NativeMemory.nativeKiB();
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf("native memory after %d passes %d KiB, after %d passes %d KiB (RSS %d KiB); %d frames in %.1f s%n", warmUp, before,
-                passes, after, rssKiB(), frames, seconds);
+                passes, after, NativeMemory.rssKiB(), frames, seconds);
         assertThat(frames).isGreaterThan(600);
         // One 320×320 BGR frame is 300 KiB: keeping even one per file would pass this bound within the run.
         assertThat(after - before).as("native memory growth over %d passes (KiB)", passes - warmUp).isLessThan(24 * 1024);

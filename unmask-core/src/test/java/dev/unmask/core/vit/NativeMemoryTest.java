@@ -5,31 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.unmask.core.NativeMemory;
 import dev.unmask.core.model.RandomWeights;
 import dev.unmask.core.vit.layers.PositionResampling;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** Ten thousand forward passes must not grow native memory: every intermediate is freed per block. */
 class NativeMemoryTest {
-
-    /** Resident memory not explained by the JVM's committed heap and non-heap: libtorch's share. */
-    static long nativeKiB() throws Exception {
-        System.gc();
-        var mem = java.lang.management.ManagementFactory.getMemoryMXBean();
-        long jvm = mem.getHeapMemoryUsage().getCommitted() + mem.getNonHeapMemoryUsage().getCommitted();
-        return rssKiB() - jvm / 1024;
-    }
-
-    static long rssKiB() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS");
-    }
 
     @Test
     void tenThousandForwardCallsDoNotGrowNativeMemory() throws Exception {
@@ -41,7 +23,7 @@ class NativeMemoryTest {
             float checksum = 0;
             for (int i = 0; i < 11_000; i++) {
                 if (i == 1_000) {
-                    before = nativeKiB();
+                    before = NativeMemory.nativeKiB();
                 }
                 // The caller's own scope, as the CLI and trainers use it.
                 try (NDManager call = root.newSubManager()) {
@@ -50,8 +32,8 @@ class NativeMemoryTest {
                     checksum += f.clsFinal().getFloat(0, 0);
                 }
             }
-            long after = nativeKiB();
-            System.out.printf("native memory after 1,000 calls %d KiB, after 11,000 calls %d KiB (RSS %d KiB)%n", before, after, rssKiB());
+            long after = NativeMemory.nativeKiB();
+            System.out.printf("native memory after 1,000 calls %d KiB, after 11,000 calls %d KiB (RSS %d KiB)%n", before, after, NativeMemory.rssKiB());
             assertThat(Float.isFinite(checksum)).isTrue();
             assertThat(after - before).as("native memory growth over 10,000 calls (KiB)").isLessThan(48 * 1024);
         }
