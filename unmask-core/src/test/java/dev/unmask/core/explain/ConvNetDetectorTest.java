@@ -21,15 +21,12 @@ import dev.unmask.core.train.Approach;
 import dev.unmask.core.train.Progress;
 import dev.unmask.core.train.TrainSettings;
 import dev.unmask.core.train.TrainingRun;
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,33 +61,7 @@ class ConvNetDetectorTest {
             Files.copy(Golden.dir(GOLDEN).resolve(f), backbone.resolve(f));
         }
         root = dir.resolve("faces");
-        SplittableRandom r = new SplittableRandom(42);
-        StringBuilder train = new StringBuilder();
-        StringBuilder val = new StringBuilder();
-        for (int i = 0; i < 240; i++) {
-            boolean fake = i % 2 == 1;
-            BufferedImage img = HeatInRegionTest.face(r);
-            int x = 0;
-            int y = 0;
-            if (fake) {
-                int cells = SIDE / 14 - 2 - REGION / 14;
-                x = 14 + 14 * r.nextInt(cells + 1);
-                y = 14 + 14 * r.nextInt(cells + 1);
-                HeatInRegionTest.manipulate(img, x, y, r);
-            }
-            String rel = (fake ? "fake/" : "real/") + i + ".png";
-            Files.createDirectories(root.resolve(rel).getParent());
-            ImageIO.write(img, "png", root.resolve(rel).toFile());
-            if (i < 160) {
-                train.append(rel).append(',').append(fake ? 1 : 0).append('\n');
-            } else if (i < 200) {
-                val.append(rel).append(',').append(fake ? 1 : 0).append('\n');
-            } else if (fake) {
-                heldOut.add(new HeatInRegionTest.Fake(root.resolve(rel), x, y));
-            }
-        }
-        Files.writeString(dir.resolve("train.csv"), train.toString());
-        Files.writeString(dir.resolve("val.csv"), val.toString());
+        heldOut.addAll(HeatInRegionTest.writeSet(dir, root));
         detector = dir.resolve("effnet.unmask");
         trained = TrainingRun.run(settings(Approach.PROBE, FeatureVariant.POOLED), inputs(detector), false, Progress.SILENT);
     }

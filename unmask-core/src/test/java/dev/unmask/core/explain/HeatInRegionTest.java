@@ -53,6 +53,16 @@ class HeatInRegionTest {
             Files.copy(Golden.dir("dinov2_orig_tiny_reg").resolve(f), backbone.resolve(f));
         }
         root = dir.resolve("faces");
+        heldOut.addAll(writeSet(dir, root));
+    }
+
+    /**
+     * 240 drawn faces, every other one with a manipulated square at a random place on the patch
+     * grid: 160 for {@code dir/train.csv}, 40 for {@code dir/val.csv}, and the last 20 fakes held
+     * out (returned with their squares) for judging maps. Images go under {@code root}.
+     */
+    static List<Fake> writeSet(Path dir, Path root) throws java.io.IOException {
+        List<Fake> heldOut = new ArrayList<>();
         SplittableRandom r = new SplittableRandom(42);
         StringBuilder train = new StringBuilder();
         StringBuilder val = new StringBuilder();
@@ -80,6 +90,7 @@ class HeatInRegionTest {
         }
         Files.writeString(dir.resolve("train.csv"), train.toString());
         Files.writeString(dir.resolve("val.csv"), val.toString());
+        return heldOut;
     }
 
     /** A drawn face, moved and lit a little differently each time, with sensor-like noise. */
