@@ -1,6 +1,8 @@
 package dev.unmask.core.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.unmask.core.UserError;
@@ -204,6 +206,30 @@ final class TrainingData {
             shape[0] = positions.length;
             System.arraycopy(rec, 0, shape, 1, rec.length);
             return m.create(buf, new Shape(shape));
+        };
+    }
+
+    /**
+     * Batches of {@code compute}'s output (what a cache would hold) on images decoded at every
+     * use, {@code chunk} images per call as when filling a cache. Runs outside autograd: the
+     * training step records only its own forward pass.
+     */
+    static Source computed(Preprocessing pre, int chunk, Function<NDArray, NDArray> compute) {
+        Source images = images(pre);
+        return (split, positions, m) -> {
+            NDList parts = new NDList();
+            for (int start = 0; start < positions.length; start += chunk) {
+                int[] part = java.util.Arrays.copyOfRange(positions, start, Math.min(positions.length, start + chunk));
+                NDArray pixels = images.batch(split, part, m);
+                parts.add(compute.apply(pixels));
+                pixels.close();
+            }
+            if (parts.size() == 1) {
+                return parts.get(0);
+            }
+            NDArray all = NDArrays.concat(parts, 0);
+            parts.close();
+            return all;
         };
     }
 

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A whole training run, as the paper trains, made safe to interrupt: the backbone's frozen part
@@ -77,12 +78,14 @@ public final class TrainingRun {
     private final TrainSettings s;
     private final Inputs in;
     private final Progress progress;
+    private final FrozenPart frozen;
     private final Path trainDir;
 
-    private TrainingRun(TrainSettings s, Inputs in, Progress progress) {
+    private TrainingRun(TrainSettings s, Inputs in, Progress progress, FrozenPart frozen) {
         this.s = s;
         this.in = in;
         this.progress = progress;
+        this.frozen = frozen;
         this.trainDir = Path.of(in.out().toString() + ".train");
     }
 
@@ -92,7 +95,12 @@ public final class TrainingRun {
     }
 
     public static Result run(TrainSettings settings, Inputs inputs, boolean resume, Progress progress) {
-        return new TrainingRun(settings, inputs, progress).run(resume);
+        return run(settings, inputs, resume, progress, FrozenPart.CACHED);
+    }
+
+    /** As {@link #run(TrainSettings, Inputs, boolean, Progress)}, with the frozen part cached or recomputed every batch. */
+    public static Result run(TrainSettings settings, Inputs inputs, boolean resume, Progress progress, FrozenPart frozen) {
+        return new TrainingRun(settings, inputs, progress, frozen).run(resume);
     }
 
     private Result run(boolean resume) {
@@ -121,27 +129,33 @@ public final class TrainingRun {
             TensorCache cache = null;
             TrainingData.Source source;
             try {
-                Set<String> bad;
+                // What the frozen part outputs per image, and the cache that keeps it; none when the
+                // backbone runs whole in every step (Approach 2 without the prefix cache).
+                Function<NDArray, NDArray> frozenOutput = null;
+                TensorCache.Key key = null;
                 if (s.approach() == Approach.PROBE) {
-                    TensorCache.Key key = new TensorCache.Key("features/" + (s.features().allTokens() ? "all" : "cls") + "/" + n,
+                    key = new TensorCache.Key("features/" + (s.features().allTokens() ? "all" : "cls") + "/" + n,
                             ref.sha256(), pre.descriptor(), new long[] {n, spec.tokens(), cfg.embedDim()}, s.halfCache());
-                    cache = TensorCache.open(in.cacheRoot(), key);
-                    bad = TrainingData.fill(cache, List.of(train, val), pre, EXTRACT_BATCH,
-                            images -> HeadInput.extract(vit, images, s.features()), manager, skipped, progress);
-                    source = TrainingData.cached(cache);
+                    frozenOutput = images -> HeadInput.extract(vit, images, s.features());
                 } else if (s.prefixCache() && s.blocks() < depth) {
                     fromBlock = depth - s.blocks();
                     int prefixTokens = cfg.numPrefixTokens() + (pre.size() / cfg.patchSize()) * (pre.size() / cfg.patchSize());
-                    TensorCache.Key key = new TensorCache.Key("prefix/" + fromBlock, ref.sha256(), pre.descriptor(),
+                    key = new TensorCache.Key("prefix/" + fromBlock, ref.sha256(), pre.descriptor(),
                             new long[] {prefixTokens, cfg.embedDim()}, s.halfCache());
-                    cache = TensorCache.open(in.cacheRoot(), key);
                     final int upTo = fromBlock;
-                    bad = TrainingData.fill(cache, List.of(train, val), pre, EXTRACT_BATCH, images -> prefix(vit, images, upTo), manager,
-                            skipped, progress);
-                    source = TrainingData.cached(cache);
-                } else {
+                    frozenOutput = images -> prefix(vit, images, upTo);
+                }
+                Set<String> bad;
+                if (frozenOutput == null) {
                     bad = TrainingData.checkDecodable(List.of(train, val), pre, skipped, progress);
                     source = TrainingData.images(pre);
+                } else if (frozen == FrozenPart.RECOMPUTED) {
+                    bad = TrainingData.checkDecodable(List.of(train, val), pre, skipped, progress);
+                    source = TrainingData.computed(pre, EXTRACT_BATCH, frozenOutput);
+                } else {
+                    cache = TensorCache.open(in.cacheRoot(), key);
+                    bad = TrainingData.fill(cache, List.of(train, val), pre, EXTRACT_BATCH, frozenOutput, manager, skipped, progress);
+                    source = TrainingData.cached(cache);
                 }
                 train = train.without(bad);
                 val = val.without(bad);
