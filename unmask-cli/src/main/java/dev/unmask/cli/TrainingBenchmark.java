@@ -1,0 +1,250 @@
+package dev.unmask.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.unmask.core.UserError;
+import dev.unmask.core.data.Datalist;
+import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.model.BuiltinModels;
+import dev.unmask.core.train.Approach;
+import dev.unmask.core.train.FrozenPart;
+import dev.unmask.core.train.Progress;
+import dev.unmask.core.train.TrainSettings;
+import dev.unmask.core.train.TrainingRun;
+import dev.unmask.core.vit.ViTConfig;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * {@code unmask bench --train}: what the feature and prefix caches save per epoch, measured with
+ * the real training code ({@link TrainingRun}) on a ViT of a real size with random weights and a
+ * synthetic labelled image set. Each approach trains twice on the same images with the same
+ * settings and trainable tensors: once reading the frozen part's output from a fresh cache (filled
+ * once, timed apart), once recomputing it for every batch without gradients
+ * ({@link FrozenPart#RECOMPUTED}).
+ *
+ * <p>An epoch's time is {@link TrainingRun.EpochRecord#seconds()}: all training steps plus the
+ * validation pass (the checkpoint written after it is not included). An untimed run first warms
+ * libtorch and the JIT.
+ */
+final class TrainingBenchmark {
+    /** The run's validation set is this fraction of the training set, as the demo's 400 + 99. */
+    static final int VAL_DIVISOR = 4;
+
+    /**
+     * @param model    bench name (vits14, vitb14)
+     * @param batch    training batch, or null for the paper's (256 probe, 128 Approach 2)
+     * @param blocks   the k values of Approach 2
+     */
+    record Plan(String model, ViTConfig config, int side, int images, FeatureVariant probeFeatures, List<Integer> blocks, Integer batch,
+                int epochs) {}
+
+    /** One approach: the one-off cache fill and every epoch of both runs, in seconds. */
+    record Row(Approach approach, FeatureVariant features, int blocks, int frozenBlocks, int batch, double cacheFill, double[] cachedEpochs,
+               double[] recomputedEpochs) {
+        double cachedEpoch() {
+            return DetectBenchmark.median(cachedEpochs);
+        }
+
+        double recomputedEpoch() {
+            return DetectBenchmark.median(recomputedEpochs);
+        }
+
+        /** What the first epoch of {@code train} costs: the cache fill and the epoch itself. */
+        double firstEpoch() {
+            return cacheFill + cachedEpochs[0];
+        }
+
+        double speedup() {
+            return recomputedEpoch() / cachedEpoch();
+        }
+
+        String label() {
+            return approach == Approach.PROBE ? "probe " + features : approach + " k=" + blocks + " " + features;
+        }
+    }
+
+    private TrainingBenchmark() {}
+
+    static List<Row> run(Plan plan, Progress progress) {
+        Path scratch;
+        try {
+            scratch = Files.createTempDirectory("unmask-bench-train");
+        } catch (IOException e) {
+            throw new UserError("cannot make a scratch folder for the benchmark (" + StrictJson.oneLine(e.getMessage()) + ")");
+        }
+        try {
+            Path backbone = plan.model().equals("vits14") ? BuiltinModels.demoBackbone()
+                    : BuiltinModels.writeRandomDinov2(scratch.resolve("backbone"), "dinov2_" + plan.model(), plan.config(), 2024);
+            Path root = scratch.resolve("images");
+            int val = Math.max(4, plan.images() / VAL_DIVISOR);
+            Path trainList = writeImages(root, "train", plan.images(), plan.side());
+            Path valList = writeImages(root, "val", val, plan.side());
+            Datalist train = Datalist.read(trainList, root);
+            Datalist valSet = Datalist.read(valList, root);
+            Runner runner = new Runner(backbone, train, valSet, scratch, progress);
+
+            // Untimed: libtorch's kernels, the allocator and the JIT warm up on the largest Approach 2 step.
+            Datalist warmTrain = Datalist.read(writeImages(root, "warmup", 4, plan.side()), root);
+            new Runner(backbone, warmTrain, warmTrain, scratch, progress)
+                    .train(settings(plan, Approach.FINETUNE, FeatureVariant.parse("cls_last"), plan.blocks().stream().max(Integer::compare).orElse(1), 1),
+                            FrozenPart.RECOMPUTED, "warmup");
+
+            List<Row> rows = new ArrayList<>();
+            int depth = plan.config().depth();
+            rows.add(runner.row(settings(plan, Approach.PROBE, plan.probeFeatures(), 0, plan.epochs()), depth));
+            for (int k : plan.blocks()) {
+                rows.add(runner.row(settings(plan, Approach.FINETUNE, FeatureVariant.parse("cls_last"), k, plan.epochs()), depth - k));
+            }
+            return rows;
+        } finally {
+            deleteRecursively(scratch);
+        }
+    }
+
+    /** train's defaults for the approach (cache precision included), at the plan's size, without early stopping. */
+    static TrainSettings settings(Plan plan, Approach a, FeatureVariant features, int blocks, int epochs) {
+        TrainSettings d = TrainSettings.defaults(a, features, blocks);
+        boolean half = features.allTokens() || a != Approach.PROBE;
+        return new TrainSettings(a, features, d.head(), d.mlpHidden(), d.mlpDropout(), d.blocks(), d.prefixCache(), half, plan.side(), epochs,
+                plan.batch() != null ? plan.batch() : d.batchSize(), d.learningRate(), d.weightDecay(), 0, d.seed());
+    }
+
+    /** Trains with one backbone and data set, each run with its own output and cache folder. */
+    private record Runner(Path backbone, Datalist train, Datalist val, Path scratch, Progress progress) {
+        TrainingRun.Result train(TrainSettings s, FrozenPart frozen, String name) {
+            Path out = scratch.resolve(name + ".unmask");
+            return TrainingRun.run(s, new TrainingRun.Inputs(backbone, train, val, out, scratch.resolve("cache-" + name), null,
+                    "unmask bench --train"), false, progress, frozen);
+        }
+
+        Row row(TrainSettings s, int frozenBlocks) {
+            String name = s.approach() + "-" + s.blocks();
+            PhaseClock clock = new PhaseClock(progress);
+            TrainingRun.Result cached = new Runner(backbone, train, val, scratch, clock).train(s, FrozenPart.CACHED, name);
+            TrainingRun.Result recomputed = train(s, FrozenPart.RECOMPUTED, name + "-recomputed");
+            return new Row(s.approach(), s.features(), s.blocks(), frozenBlocks, s.batchSize(), clock.cacheFill(), seconds(cached),
+                    seconds(recomputed));
+        }
+    }
+
+    private static double[] seconds(TrainingRun.Result r) {
+        return r.history().stream().mapToDouble(TrainingRun.EpochRecord::seconds).toArray();
+    }
+
+    /**
+     * Times the phases of a run as it reports them; the cache fill is the phase that computes the
+     * frozen part's output ("computing features/…" or "computing prefix/…").
+     */
+    private static final class PhaseClock implements Progress {
+        private final Progress shown;
+        private String phase = "";
+        private long started;
+        private double fill = Double.NaN;
+
+        PhaseClock(Progress shown) {
+            this.shown = shown;
+        }
+
+        double cacheFill() {
+            if (Double.isNaN(fill)) {
+                throw new IllegalStateException("the run filled no cache");
+            }
+            return fill;
+        }
+
+        @Override
+        public void start(String phase, long total) {
+            this.phase = phase;
+            this.started = System.nanoTime();
+            shown.start(phase, total);
+        }
+
+        @Override
+        public void update(long done, String detail) {
+            shown.update(done, detail);
+        }
+
+        @Override
+        public void finish(String summary) {
+            if (phase.startsWith("computing ")) {
+                fill = (System.nanoTime() - started) / 1e9;
+            }
+            shown.finish(summary);
+        }
+
+        @Override
+        public void message(String line) {
+            shown.message(line);
+        }
+    }
+
+    /** {@code n} synthetic faces of {@code side} px, alternately labelled real and fake, and their list. */
+    static Path writeImages(Path root, String split, int n, int side) {
+        StringBuilder list = new StringBuilder("path,label\n");
+        try {
+            Files.createDirectories(root.resolve(split));
+            for (int i = 0; i < n; i++) {
+                String rel = split + "/" + i + ".png";
+                BufferedImage face = BuiltinModels.drawFace(side, split.hashCode() * 1_000L + i);
+                ImageIO.write(face, "png", root.resolve(rel).toFile());
+                list.append(rel).append(',').append(i % 2).append('\n');
+            }
+            Path file = root.resolve(split + ".csv");
+            Files.writeString(file, list.toString());
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // A scratch folder left in the temp directory is harmless; the measurement stands.
+        }
+    }
+
+    static ObjectNode json(Row r) {
+        ObjectNode o = StrictJson.mapper().createObjectNode();
+        o.put("approach", r.approach().id());
+        o.put("features", r.features().id());
+        o.put("blocks", r.blocks());
+        o.put("frozen_blocks", r.frozenBlocks());
+        o.put("batch", r.batch());
+        o.put("cache_fill_s", r.cacheFill());
+        ArrayNode c = o.putArray("cached_epochs_s");
+        for (double s : r.cachedEpochs()) {
+            c.add(s);
+        }
+        ArrayNode rc = o.putArray("recomputed_epochs_s");
+        for (double s : r.recomputedEpochs()) {
+            rc.add(s);
+        }
+        o.put("cached_epoch_s", r.cachedEpoch());
+        o.put("recomputed_epoch_s", r.recomputedEpoch());
+        o.put("first_epoch_s", r.firstEpoch());
+        o.put("later_over_first", r.cachedEpoch() / r.firstEpoch());
+        o.put("speedup", r.speedup());
+        if (r.approach() == Approach.PROBE) {
+            o.put("target", "later_over_first < 0.02");
+            o.put("meets_target", r.cachedEpoch() / r.firstEpoch() < 0.02);
+        } else if (r.blocks() == 1) {
+            o.put("target", "speedup >= 4");
+            o.put("meets_target", r.speedup() >= 4);
+        }
+        return o;
+    }
+}
