@@ -330,8 +330,8 @@ final class BenchCommand implements Callable<Integer> {
         double loadAfter = loadAverage();
         int val = Math.max(4, images / TrainingBenchmark.VAL_DIVISOR);
         int threads = Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
-        String timed = "an epoch is every training step plus the validation pass, as train logs it (checkpoint writing excluded);"
-                + " the cache fill is timed apart; an untimed run warms up first";
+        String timed = "an epoch is every training step plus the validation pass, as train logs it, without the checkpoint written"
+                + " after it; the cache fill is timed apart; an untimed run warms up first";
         if (json) {
             ObjectNode report = StrictJson.mapper().createObjectNode();
             report.put("model", parts[0]).put("size", side).put("train_images", images).put("val_images", val).put("epochs", epochs);

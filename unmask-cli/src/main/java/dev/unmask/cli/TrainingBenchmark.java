@@ -188,14 +188,24 @@ final class TrainingBenchmark {
         }
     }
 
-    /** {@code n} synthetic faces of {@code side} px, alternately labelled real and fake, and their list. */
+    /** {@code n} distinct synthetic faces of {@code side} px, alternately labelled real and fake, and their list. */
     static Path writeImages(Path root, String split, int n, int side) {
         StringBuilder list = new StringBuilder("path,label\n");
         try {
             Files.createDirectories(root.resolve(split));
             for (int i = 0; i < n; i++) {
                 String rel = split + "/" + i + ".png";
-                BufferedImage face = BuiltinModels.drawFace(side, split.hashCode() * 1_000L + i);
+                long seed = split.hashCode() * 1_000_003L + i;
+                BufferedImage face = BuiltinModels.drawFace(side, seed);
+                // Light noise makes every image distinct content, so each gets its own cache record.
+                java.util.SplittableRandom noise = new java.util.SplittableRandom(seed);
+                for (int y = 0; y < side; y++) {
+                    for (int x = 0; x < side; x++) {
+                        int rgb = face.getRGB(x, y);
+                        int d = noise.nextInt(9) - 4;
+                        face.setRGB(x, y, clamp((rgb >> 16 & 255) + d) << 16 | clamp((rgb >> 8 & 255) + d) << 8 | clamp((rgb & 255) + d));
+                    }
+                }
                 ImageIO.write(face, "png", root.resolve(rel).toFile());
                 list.append(rel).append(',').append(i % 2).append('\n');
             }
@@ -205,6 +215,10 @@ final class TrainingBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static int clamp(int v) {
+        return Math.max(0, Math.min(255, v));
     }
 
     private static void deleteRecursively(Path dir) {

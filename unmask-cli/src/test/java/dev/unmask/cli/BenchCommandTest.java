@@ -72,6 +72,8 @@ class BenchCommandTest {
         CliRun r = CliRun.of("bench", "--train", "--models", "vits14", "--size", "56", "--images", "16", "--blocks", "1,2", "--epochs", "2",
                 "--batch", "8", "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
+        // Every image is distinct content, so the fill runs the backbone on all 16 + 4.
+        assertThat(r.err()).contains("computing features/cls/4 for 20 images", "computing prefix/11 for 20 images");
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.get("model").asText()).isEqualTo("vits14");
         assertThat(j.get("size").asInt()).isEqualTo(56);
