@@ -8,9 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.convnet.ConvNet;
 import dev.unmask.core.convnet.ConvNets;
+import dev.unmask.core.head.FeatureVariant;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.model.BuiltinModels;
 import dev.unmask.core.model.RandomWeights;
+import dev.unmask.core.train.Approach;
+import dev.unmask.core.train.Progress;
 import dev.unmask.core.vit.ViTConfig;
 import dev.unmask.core.vit.VisionTransformer;
 import java.io.PrintWriter;
@@ -319,13 +322,13 @@ final class BenchCommand implements Callable<Integer> {
             }
             batch = batches.get(0);
         }
-        dev.unmask.core.head.FeatureVariant probe = dev.unmask.core.head.FeatureVariant.parse(features);
+        FeatureVariant probe = FeatureVariant.parse(features);
         TrainingBenchmark.Plan plan = new TrainingBenchmark.Plan(parts[0], cfg, side, images, probe, List.copyOf(blocks), batch, epochs);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         double loadBefore = loadAverage();
         long t0 = System.nanoTime();
-        List<TrainingBenchmark.Row> rows = TrainingBenchmark.run(plan, dev.unmask.core.train.Progress.console(err, System.console() != null));
+        List<TrainingBenchmark.Row> rows = TrainingBenchmark.run(plan, Progress.console(err, System.console() != null));
         double wall = (System.nanoTime() - t0) / 1e9;
         double loadAfter = loadAverage();
         int val = Math.max(4, images / TrainingBenchmark.VAL_DIVISOR);
@@ -348,7 +351,7 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(java.util.Locale.ROOT, "%-27s %5s %11s %11s %13s %13s %9s  %s%n", "approach", "batch", "cache fill", "1st epoch",
                     "epoch, cache", "recomputing", "speed-up", "target");
             for (TrainingBenchmark.Row r : rows) {
-                String target = r.approach() == dev.unmask.core.train.Approach.PROBE
+                String target = r.approach() == Approach.PROBE
                         ? String.format(java.util.Locale.ROOT, "later/first %.2f %% (< 2 %%)", 100 * r.cachedEpoch() / r.firstEpoch())
                         : r.blocks() == 1 ? "speed-up >= 4" : "";
                 out.printf(java.util.Locale.ROOT, "%-27s %5d %9.3f s %9.3f s %11.3f s %11.3f s %8.1fx  %s%n", r.label(), r.batch(), r.cacheFill(),
