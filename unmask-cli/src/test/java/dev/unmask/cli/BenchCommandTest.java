@@ -106,9 +106,17 @@ class BenchCommandTest {
             assertThat(row.get("first_epoch_s").asDouble()).isCloseTo(fill + row.get("cached_epochs_s").get(0).asDouble(),
                     org.assertj.core.data.Offset.offset(1e-12));
             assertThat(row.get("speedup").asDouble()).isCloseTo(recomputed / cached, org.assertj.core.data.Percentage.withPercentage(1e-9));
+            for (String k : new String[] {"cached_epochs_cpu_s", "recomputed_epochs_cpu_s"}) {
+                assertThat(row.get(k)).hasSize(2);
+                for (JsonNode s : row.get(k)) {
+                    assertThat(s.asDouble()).as(k).isPositive().isFinite();
+                }
+            }
+            assertThat(row.get("speedup_cpu").asDouble()).isPositive().isFinite();
         }
         JsonNode probe = rows.get(0);
         assertThat(probe.get("cached_epoch_s").asDouble()).isLessThan(probe.get("recomputed_epoch_s").asDouble() / 3);
+        assertThat(probe.get("speedup_cpu").asDouble()).isGreaterThan(3);
         assertThat(probe.get("later_over_first").asDouble()).isLessThan(1);
         assertThat(probe.get("meets_target").isBoolean()).isTrue();
         assertThat(rows.get(1).get("target").asText()).isEqualTo("speedup >= 4");
