@@ -345,11 +345,11 @@ final class BenchCommand implements Callable<Integer> {
             rows.forEach(r -> a.add(TrainingBenchmark.json(r)));
             out.println(report.toPrettyString());
         } else {
-            out.printf(java.util.Locale.ROOT, "training %s at %d px: %d train + %d validation images, %d epoch(s) per run, %d threads,"
+            out.printf(java.util.Locale.ROOT, "training %s at %d px: %d train + %d validation images, %d epoch(s) each way, %d threads,"
                     + " load average %.2f before, %.2f after%n", parts[0], side, images, val, epochs, threads, loadBefore, loadAfter);
             out.println("(" + timed + "; medians over the epochs)");
             out.printf(java.util.Locale.ROOT, "%-27s %5s %11s %11s %13s %13s %9s %9s  %s%n", "approach", "batch", "cache fill", "1st epoch",
-                    "epoch, cache", "recomputing", "speed-up", "(CPU s)", "target");
+                    "epoch, cache", "recomputing", "speed-up", "(CPU)", "target");
             for (TrainingBenchmark.Row r : rows) {
                 String target = r.approach() == Approach.PROBE
                         ? String.format(java.util.Locale.ROOT, "later/first %.2f %% (< 2 %%)", 100 * r.cachedEpoch() / r.firstEpoch())

@@ -127,7 +127,7 @@ class BenchCommandTest {
     void trainBenchPrintsATable() {
         CliRun r = CliRun.of("bench", "--train", "--size", "28", "--images", "4", "--blocks", "3", "--epochs", "1", "--features", "cls_last");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("training vits14 at 28 px: 4 train + 4 validation images, 1 epoch(s) per run");
+        assertThat(r.out()).contains("training vits14 at 28 px: 4 train + 4 validation images, 1 epoch(s) each way");
         assertThat(r.out().lines().filter(l -> l.startsWith("probe cls_last ") || l.startsWith("finetune k=3 cls_last "))).hasSize(2);
     }
 
