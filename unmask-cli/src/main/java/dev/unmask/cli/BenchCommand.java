@@ -354,8 +354,9 @@ final class BenchCommand implements Callable<Integer> {
                 String target = r.approach() == Approach.PROBE
                         ? String.format(java.util.Locale.ROOT, "later/first %.2f %% (< 2 %%)", 100 * r.cachedEpoch() / r.firstEpoch())
                         : r.blocks() == 1 ? "speed-up >= 4" : "";
-                out.printf(java.util.Locale.ROOT, "%-27s %5d %9.3f s %9.3f s %11.3f s %11.3f s %8.1fx %8.1fx  %s%n", r.label(), r.batch(),
-                        r.cacheFill(), r.firstEpoch(), r.cachedEpoch(), r.recomputedEpoch(), r.speedup(), r.speedupCpu(), target);
+                String cpu = Double.isNaN(r.speedupCpu()) ? "-" : String.format(java.util.Locale.ROOT, "%.1fx", r.speedupCpu());
+                out.printf(java.util.Locale.ROOT, "%-27s %5d %9.3f s %9.3f s %11.3f s %11.3f s %8.1fx %9s  %s%n", r.label(), r.batch(),
+                        r.cacheFill(), r.firstEpoch(), r.cachedEpoch(), r.recomputedEpoch(), r.speedup(), cpu, target);
             }
             out.printf(java.util.Locale.ROOT, "(%.0f s in all)%n", wall);
         }

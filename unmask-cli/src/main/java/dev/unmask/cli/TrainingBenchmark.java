@@ -73,8 +73,10 @@ final class TrainingBenchmark {
             return recomputedEpoch() / cachedEpoch();
         }
 
+        /** NaN when the cached epoch took less CPU time than the clock resolves (10 ms on Linux). */
         double speedupCpu() {
-            return DetectBenchmark.median(recomputedEpochsCpu) / DetectBenchmark.median(cachedEpochsCpu);
+            double cached = DetectBenchmark.median(cachedEpochsCpu);
+            return cached > 0 ? DetectBenchmark.median(recomputedEpochsCpu) / cached : Double.NaN;
         }
 
         String label() {
@@ -301,7 +303,11 @@ final class TrainingBenchmark {
         o.put("first_epoch_s", r.firstEpoch());
         o.put("later_over_first", r.cachedEpoch() / r.firstEpoch());
         o.put("speedup", r.speedup());
-        o.put("speedup_cpu", r.speedupCpu());
+        if (Double.isNaN(r.speedupCpu())) {
+            o.putNull("speedup_cpu");
+        } else {
+            o.put("speedup_cpu", r.speedupCpu());
+        }
         if (r.approach() == Approach.PROBE) {
             o.put("target", "later_over_first < 0.02");
             o.put("meets_target", r.cachedEpoch() / r.firstEpoch() < 0.02);
