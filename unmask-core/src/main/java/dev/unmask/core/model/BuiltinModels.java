@@ -56,6 +56,9 @@ public final class BuiltinModels {
      * Writes a model directory for a DINOv2-style config (no registers, patch 14, 518 px position
      * grid, ImageNet statistics) with seeded random weights of its real size, in the original
      * DINOv2 form, so that everything that reads a backbone from disk can run it.
+     *
+     * @param architecture an original DINOv2 name ({@code dinov2_vits14}, {@code dinov2_vitb14}, ...);
+     *                     the sizes written beside it in {@code model_args} are the config's
      */
     public static Path writeRandomDinov2(Path dir, String architecture, ViTConfig cfg, long seed) {
         try {
