@@ -8,9 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.convnet.ConvNet;
 import dev.unmask.core.convnet.ConvNets;
+import dev.unmask.core.head.FeatureVariant;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.model.BuiltinModels;
 import dev.unmask.core.model.RandomWeights;
+import dev.unmask.core.train.Approach;
+import dev.unmask.core.train.Progress;
 import dev.unmask.core.vit.ViTConfig;
 import dev.unmask.core.vit.VisionTransformer;
 import java.io.PrintWriter;
@@ -29,7 +32,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure backbone throughput (images/s, GFLOP/s) against the machine's matmul ceiling.",
             "With --detect: where detect's time goes on one video (decoding and sampling, face detection, the model) and its"
-                    + " end-to-end time (by default a 10 s 720p H.264 clip and a ViT-S/14 detector with random weights)."})
+                    + " end-to-end time (by default a 10 s 720p H.264 clip and a ViT-S/14 detector with random weights).",
+            "With --train: training epochs with the feature / frozen-prefix cache against recomputing the frozen blocks every batch"
+                    + " (by default ViT-S/14 with random weights, 64 synthetic images, the probe and finetune with k = 1 and 4)."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -68,6 +73,25 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--repeat", defaultValue = "3", paramLabel = "N", description = "--detect: runs; medians are reported. Default: ${DEFAULT-VALUE}.")
     int repeat;
+
+    @Option(names = "--train", description = "Benchmark training epochs with and without the feature / prefix caches instead of throughput.")
+    boolean train;
+
+    @Option(names = "--images", defaultValue = "64", paramLabel = "N",
+            description = "--train: synthetic training images (validation: a quarter as many, at least 4). Default: ${DEFAULT-VALUE}.")
+    int images;
+
+    @Option(names = "--blocks", split = ",", defaultValue = "1,4", paramLabel = "K",
+            description = "--train: the k values of Approach 2 (last k blocks trained). Default: ${DEFAULT-VALUE}.")
+    List<Integer> blocks;
+
+    @Option(names = "--features", defaultValue = "cls_concat_4", paramLabel = "VARIANT",
+            description = "--train: the probe's feature variant. Default: ${DEFAULT-VALUE}.")
+    String features;
+
+    @Option(names = "--epochs", defaultValue = "2", paramLabel = "N",
+            description = "--train: epochs measured with the cache and recomputing, alternately (medians are reported). Default: ${DEFAULT-VALUE}.")
+    int epochs;
 
     /** One benchmarked network: its FLOPs per image and one timed forward pass. */
     private interface Subject extends AutoCloseable {
@@ -131,8 +155,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (detect && train) {
+            throw new UserError("--detect and --train are separate benchmarks; choose one");
+        }
         if (detect) {
             return detectBench();
+        }
+        if (train) {
+            return trainBench();
         }
         List<String[]> plan = new java.util.ArrayList<>();
         for (String m : models) {
@@ -249,6 +279,93 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private int trainBench() {
+        var parsed = spec.commandLine().getParseResult();
+        String model = parsed.hasMatchedOption("--models") ? models.get(0) : "vits14";
+        if (models.size() > 1 && parsed.hasMatchedOption("--models")) {
+            throw new UserError("--train measures one backbone at a time; give one of vits14, vitb14 to --models");
+        }
+        String[] parts = model.split("@", 2);
+        if (!parts[0].equals("vits14") && !parts[0].equals("vitb14")) {
+            throw new UserError("--train needs a ViT: vits14 or vitb14 (got \"" + model + "\")");
+        }
+        int side = size;
+        if (parts.length == 2) {
+            try {
+                side = Integer.parseInt(parts[1]);
+            } catch (NumberFormatException e) {
+                throw new UserError("bad input side in \"" + model + "\"");
+            }
+        }
+        if (side < 14 || side > 1022 || side % 14 != 0) {
+            throw new UserError("input side " + side + " must be a multiple of 14 between 14 and 1022");
+        }
+        ViTConfig cfg = parts[0].equals("vits14") ? BuiltinModels.vitSmall14() : BuiltinModels.vitBase14();
+        if (images < 2 || images > 100_000) {
+            throw new UserError("--images must be between 2 and 100000");
+        }
+        if (epochs < 1 || epochs > 1000) {
+            throw new UserError("--epochs must be between 1 and 1000");
+        }
+        for (int k : blocks) {
+            if (k < 1 || k >= cfg.depth()) {
+                throw new UserError("--blocks values must be between 1 and " + (cfg.depth() - 1) + " (with k = " + cfg.depth()
+                        + " nothing is frozen, so there is nothing to cache)");
+            }
+        }
+        Integer batch = null;
+        if (parsed.hasMatchedOption("--batch")) {
+            if (batches.size() != 1 || batches.get(0) < 1 || batches.get(0) > 65_536) {
+                throw new UserError("--train takes one --batch value, between 1 and 65536 (default: the paper's, 256 probe, 128 finetune)");
+            }
+            batch = batches.get(0);
+        }
+        FeatureVariant probe = FeatureVariant.parse(features);
+        TrainingBenchmark.Plan plan = new TrainingBenchmark.Plan(parts[0], cfg, side, images, probe, List.copyOf(blocks), batch, epochs);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        double loadBefore = loadAverage();
+        long t0 = System.nanoTime();
+        List<TrainingBenchmark.Row> rows = TrainingBenchmark.run(plan, Progress.console(err, System.console() != null));
+        double wall = (System.nanoTime() - t0) / 1e9;
+        double loadAfter = loadAverage();
+        int val = Math.max(4, images / TrainingBenchmark.VAL_DIVISOR);
+        int threads = Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
+        String timed = "an epoch is every training step plus the validation pass, as train logs it, without the checkpoint written"
+                + " after it; epochs with the cache and recomputing alternate; the cache fill is timed apart; an untimed run warms up first";
+        if (json) {
+            ObjectNode report = StrictJson.mapper().createObjectNode();
+            report.put("model", parts[0]).put("size", side).put("train_images", images).put("val_images", val).put("epochs", epochs);
+            report.put("threads", threads).put("cores", Runtime.getRuntime().availableProcessors());
+            report.put("load_average_before", loadBefore).put("load_average_after", loadAfter).put("wall_s", wall);
+            report.put("timed", timed);
+            ArrayNode a = report.putArray("results");
+            rows.forEach(r -> a.add(TrainingBenchmark.json(r)));
+            out.println(report.toPrettyString());
+        } else {
+            out.printf(java.util.Locale.ROOT, "training %s at %d px: %d train + %d validation images, %d epoch(s) each way, %d threads,"
+                    + " load average %.2f before, %.2f after%n", parts[0], side, images, val, epochs, threads, loadBefore, loadAfter);
+            out.println("(" + timed + "; medians over the epochs)");
+            out.printf(java.util.Locale.ROOT, "%-27s %5s %11s %11s %13s %13s %9s %9s  %s%n", "approach", "batch", "cache fill", "1st epoch",
+                    "epoch, cache", "recomputing", "speed-up", "(CPU)", "target");
+            for (TrainingBenchmark.Row r : rows) {
+                String target = r.approach() == Approach.PROBE
+                        ? String.format(java.util.Locale.ROOT, "later/first %.2f %% (< 2 %%)", 100 * r.cachedEpoch() / r.firstEpoch())
+                        : r.blocks() == 1 ? "speed-up >= 4" : "";
+                String cpu = Double.isNaN(r.speedupCpu()) ? "-" : String.format(java.util.Locale.ROOT, "%.1fx", r.speedupCpu());
+                out.printf(java.util.Locale.ROOT, "%-27s %5d %9.3f s %9.3f s %11.3f s %11.3f s %8.1fx %9s  %s%n", r.label(), r.batch(),
+                        r.cacheFill(), r.firstEpoch(), r.cachedEpoch(), r.recomputedEpoch(), r.speedup(), cpu, target);
+            }
+            out.printf(java.util.Locale.ROOT, "(%.0f s in all)%n", wall);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static double loadAverage() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     /** Time per part (stem, stages, head) of a ConvNet on its real shapes. */

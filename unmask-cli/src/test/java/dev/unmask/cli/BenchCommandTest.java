@@ -61,6 +61,89 @@ class BenchCommandTest {
         }
     }
 
+    /**
+     * A tiny training benchmark (ViT-S/14 at 56 px, 16 images): every figure is a positive
+     * time, the derived ones follow from them, and an epoch of the probe from its feature cache
+     * is far cheaper than one that runs the backbone over every image again (about 20× here; 3× is
+     * asked so that a loaded machine does not fail it).
+     */
+    @Test
+    void trainBenchTimesEpochsWithAndWithoutTheCaches() throws Exception {
+        CliRun r = CliRun.of("bench", "--train", "--models", "vits14", "--size", "56", "--images", "16", "--blocks", "1,2", "--epochs", "2",
+                "--batch", "8", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        // Every image is distinct content, so the fill runs the backbone on all 16 + 4.
+        assertThat(r.err()).contains("computing features/cls/4 for 20 images", "computing prefix/11 for 20 images");
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("model").asText()).isEqualTo("vits14");
+        assertThat(j.get("size").asInt()).isEqualTo(56);
+        assertThat(j.get("train_images").asInt()).isEqualTo(16);
+        assertThat(j.get("val_images").asInt()).isEqualTo(4);
+        JsonNode rows = j.get("results");
+        assertThat(rows).hasSize(3);
+        assertThat(rows.get(0).get("approach").asText()).isEqualTo("probe");
+        assertThat(rows.get(0).get("features").asText()).isEqualTo("cls_concat_4");
+        assertThat(rows.get(0).get("frozen_blocks").asInt()).isEqualTo(12);
+        for (int i = 1; i <= 2; i++) {
+            assertThat(rows.get(i).get("approach").asText()).isEqualTo("finetune");
+            assertThat(rows.get(i).get("blocks").asInt()).isEqualTo(i);
+            assertThat(rows.get(i).get("frozen_blocks").asInt()).isEqualTo(12 - i);
+        }
+        for (JsonNode row : rows) {
+            assertThat(row.get("batch").asInt()).isEqualTo(8);
+            assertThat(row.get("cached_epochs_s")).hasSize(2);
+            assertThat(row.get("recomputed_epochs_s")).hasSize(2);
+            for (String k : new String[] {"cached_epochs_s", "recomputed_epochs_s"}) {
+                for (JsonNode s : row.get(k)) {
+                    assertThat(s.asDouble()).as(k).isPositive().isFinite();
+                }
+            }
+            double fill = row.get("cache_fill_s").asDouble();
+            double cached = row.get("cached_epoch_s").asDouble();
+            double recomputed = row.get("recomputed_epoch_s").asDouble();
+            assertThat(fill).isPositive().isFinite();
+            assertThat(cached).isEqualTo((row.get("cached_epochs_s").get(0).asDouble() + row.get("cached_epochs_s").get(1).asDouble()) / 2);
+            assertThat(row.get("first_epoch_s").asDouble()).isCloseTo(fill + row.get("cached_epochs_s").get(0).asDouble(),
+                    org.assertj.core.data.Offset.offset(1e-12));
+            assertThat(row.get("speedup").asDouble()).isCloseTo(recomputed / cached, org.assertj.core.data.Percentage.withPercentage(1e-9));
+            // Process CPU time ticks in 10 ms, more than a tiny cached epoch may take.
+            for (String k : new String[] {"cached_epochs_cpu_s", "recomputed_epochs_cpu_s"}) {
+                assertThat(row.get(k)).hasSize(2);
+                for (JsonNode s : row.get(k)) {
+                    assertThat(s.asDouble()).as(k).isNotNegative().isFinite();
+                }
+            }
+            assertThat(row.get("speedup_cpu").isNull() || row.get("speedup_cpu").asDouble() > 0).as("speedup_cpu").isTrue();
+        }
+        JsonNode probe = rows.get(0);
+        assertThat(probe.get("cached_epoch_s").asDouble()).isLessThan(probe.get("recomputed_epoch_s").asDouble() / 3);
+        assertThat(probe.get("recomputed_epochs_cpu_s").get(0).asDouble()).isPositive();
+        assertThat(probe.get("later_over_first").asDouble()).isLessThan(1);
+        assertThat(probe.get("meets_target").isBoolean()).isTrue();
+        assertThat(rows.get(1).get("target").asText()).isEqualTo("speedup >= 4");
+        assertThat(rows.get(2).has("target")).isFalse();
+    }
+
+    @Test
+    void trainBenchPrintsATable() {
+        CliRun r = CliRun.of("bench", "--train", "--size", "28", "--images", "4", "--blocks", "3", "--epochs", "1", "--features", "cls_last");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("training vits14 at 28 px: 4 train + 4 validation images, 1 epoch(s) each way");
+        assertThat(r.out().lines().filter(l -> l.startsWith("probe cls_last ") || l.startsWith("finetune k=3 cls_last "))).hasSize(2);
+    }
+
+    @Test
+    void trainBenchRefusesWhatItCannotMeasure() {
+        for (String[] args : new String[][] {{"bench", "--train", "--models", "effb0"}, {"bench", "--train", "--blocks", "12"},
+            {"bench", "--train", "--blocks", "0"}, {"bench", "--train", "--images", "1"}, {"bench", "--train", "--epochs", "0"},
+            {"bench", "--train", "--batch", "8,16"}, {"bench", "--train", "--features", "cls_nine"}, {"bench", "--train", "--size", "100"},
+            {"bench", "--train", "--models", "vits14,vitb14"}, {"bench", "--train", "--detect"}}) {
+            CliRun r = CliRun.of(args);
+            assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(r.errLines()).as(String.join(" ", args)).isEqualTo(1);
+        }
+    }
+
     @Test
     void detectBenchSplitsTheTimeOfOneVideoIntoItsStages() throws Exception {
         dev.unmask.media.TestMedia.requireFfmpeg();

@@ -46,25 +46,35 @@ public final class BuiltinModels {
     /** The demo model directory (config.json in the original DINOv2 form + model.safetensors). */
     public static Path demoBackbone() {
         Path dir = home().resolve("builtin").resolve(DEMO_BACKBONE);
-        Path weights = dir.resolve("model.safetensors");
-        if (Files.isRegularFile(weights) && Files.isRegularFile(dir.resolve("config.json"))) {
+        if (Files.isRegularFile(dir.resolve("model.safetensors")) && Files.isRegularFile(dir.resolve("config.json"))) {
             return dir;
         }
+        return writeRandomDinov2(dir, "dinov2_vits14", vitSmall14(), 2024);
+    }
+
+    /**
+     * Writes a model directory for a DINOv2-style config (no registers, patch 14, 518 px position
+     * grid, ImageNet statistics) with seeded random weights of its real size, in the original
+     * DINOv2 form, so that everything that reads a backbone from disk can run it.
+     *
+     * @param architecture an original DINOv2 name ({@code dinov2_vits14}, {@code dinov2_vitb14}, ...);
+     *                     the sizes written beside it in {@code model_args} are the config's
+     */
+    public static Path writeRandomDinov2(Path dir, String architecture, ViTConfig cfg, long seed) {
         try {
-            ViTConfig cfg = vitSmall14();
             Files.createDirectories(dir);
-            AtomicFiles.writeString(dir.resolve("config.json"), """
+            AtomicFiles.writeString(dir.resolve("config.json"), String.format(java.util.Locale.ROOT, """
                     {
-                      "architecture": "dinov2_vits14",
+                      "architecture": "%s",
                       "num_classes": 0,
-                      "num_features": 384,
-                      "model_args": {"img_size": 518, "patch_size": 14, "embed_dim": 384, "depth": 12, "num_heads": 6},
+                      "num_features": %d,
+                      "model_args": {"img_size": 518, "patch_size": 14, "embed_dim": %d, "depth": %d, "num_heads": %d},
                       "pretrained_cfg": {"input_size": [3, 224, 224], "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]},
-                      "unmask_note": "seeded random weights of the real ViT-S/14 size; features are not meaningful"
+                      "unmask_note": "seeded random weights of the real size; features are not meaningful"
                     }
-                    """);
-            Map<String, float[]> w = RandomWeights.vit(cfg, 2024);
-            SafeTensorsWriter.write(weights, RandomWeights.asTensors(cfg, w), Map.of("format", "pt", "unmask", "random-demo"));
+                    """, architecture, cfg.embedDim(), cfg.embedDim(), cfg.depth(), cfg.numHeads()));
+            Map<String, float[]> w = RandomWeights.vit(cfg, seed);
+            SafeTensorsWriter.write(dir.resolve("model.safetensors"), RandomWeights.asTensors(cfg, w), Map.of("format", "pt", "unmask", "random-demo"));
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

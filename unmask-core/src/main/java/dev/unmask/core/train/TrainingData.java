@@ -212,6 +212,15 @@ final class TrainingData {
     }
 
     /**
+     * Batches of {@code compute}'s output (what a cache would hold) on images decoded at every
+     * use: the cache's alternative, measured against it by {@code unmask bench --train}. Runs
+     * outside autograd: the training step records only its own forward pass.
+     */
+    static Source computed(Preprocessing pre, int chunk, Function<NDArray, NDArray> compute) {
+        return augmented(pre, Augmentation.NONE, 0, 0, compute, chunk);
+    }
+
+    /**
      * Training batches of one epoch decoded and augmented afresh, each item with its own stream
      * from (seed, epoch, item), then passed through {@code frozen} (the identity, the frozen
      * prefix, or the probe's feature extraction). It runs here, before the training step

@@ -83,12 +83,14 @@ public final class TrainingRun {
     private final TrainSettings s;
     private final Inputs in;
     private final Progress progress;
+    private final FrozenPart frozenPart;
     private final Path trainDir;
 
-    private TrainingRun(TrainSettings s, Inputs in, Progress progress) {
+    private TrainingRun(TrainSettings s, Inputs in, Progress progress, FrozenPart frozen) {
         this.s = s;
         this.in = in;
         this.progress = progress;
+        this.frozenPart = frozen;
         this.trainDir = Path.of(in.out().toString() + ".train");
     }
 
@@ -98,7 +100,12 @@ public final class TrainingRun {
     }
 
     public static Result run(TrainSettings settings, Inputs inputs, boolean resume, Progress progress) {
-        return new TrainingRun(settings, inputs, progress).run(resume);
+        return run(settings, inputs, resume, progress, FrozenPart.CACHED);
+    }
+
+    /** As {@link #run(TrainSettings, Inputs, boolean, Progress)}, with the frozen part cached or recomputed every batch. */
+    public static Result run(TrainSettings settings, Inputs inputs, boolean resume, Progress progress, FrozenPart frozen) {
+        return new TrainingRun(settings, inputs, progress, frozen).run(resume);
     }
 
     private Result run(boolean resume) {
@@ -130,21 +137,18 @@ public final class TrainingRun {
             TensorCache cache = null;
             Augmentation augmentation = s.augmentation();
             boolean augment = !augmentation.isOff();
-            // Augmented training images differ every epoch, so only validation images go to a cache.
-            List<TrainingData.Split> cached = augment ? List.of(val) : List.of(train, val);
-            TrainingData.Source valSource;
-            Function<NDArray, NDArray> frozen;
-            String recomputed;
             try {
-                Set<String> bad;
+                // What the frozen part outputs per image (the probe's features, or the frozen
+                // prefix's tokens) and the cache that keeps it; null when the backbone runs whole
+                // in every step (Approach 2 without the prefix cache).
+                Function<NDArray, NDArray> frozenOutput = null;
+                TensorCache.Key key = null;
+                String recomputed;
                 if (s.approach() == Approach.PROBE) {
                     String read = s.features().allTokens() ? "all" : s.features().forConvNets() ? "pooled" : "cls";
-                    TensorCache.Key key = new TensorCache.Key("features/" + read + "/" + n,
+                    key = new TensorCache.Key("features/" + read + "/" + n,
                             ref.sha256(), pre.descriptor(), new long[] {n, spec.tokens(), spec.dim()}, s.halfCache());
-                    cache = TensorCache.open(in.cacheRoot(), key);
-                    frozen = images -> backbone.headInput(images, s.features());
-                    bad = TrainingData.fill(cache, cached, pre, EXTRACT_BATCH, frozen, manager, skipped, progress);
-                    valSource = TrainingData.cached(cache);
+                    frozenOutput = images -> backbone.headInput(images, s.features());
                     recomputed = "the backbone's features are recomputed for every training batch (every epoch) instead of read from"
                             + " the feature cache";
                 } else if (s.prefixCache() && s.blocks() < ((Backbone.ViT) backbone).model().config().depth()) {
@@ -153,25 +157,35 @@ public final class TrainingRun {
                     int depth = cfg.depth();
                     fromBlock = depth - s.blocks();
                     int prefixTokens = cfg.numPrefixTokens() + (pre.size() / cfg.patchSize()) * (pre.size() / cfg.patchSize());
-                    TensorCache.Key key = new TensorCache.Key("prefix/" + fromBlock, ref.sha256(), pre.descriptor(),
+                    key = new TensorCache.Key("prefix/" + fromBlock, ref.sha256(), pre.descriptor(),
                             new long[] {prefixTokens, cfg.embedDim()}, s.halfCache());
-                    cache = TensorCache.open(in.cacheRoot(), key);
                     final int upTo = fromBlock;
-                    frozen = images -> prefix(vit, images, upTo);
-                    bad = TrainingData.fill(cache, cached, pre, EXTRACT_BATCH, frozen, manager, skipped, progress);
-                    valSource = TrainingData.cached(cache);
+                    frozenOutput = images -> prefix(vit, images, upTo);
                     recomputed = "the frozen blocks 0–" + (fromBlock - 1) + " are recomputed without gradients for every training batch instead of"
                             + " read from the prefix cache; the trained set stays the same (CLS and register tokens frozen)";
                 } else {
-                    bad = TrainingData.checkDecodable(List.of(train, val), pre, skipped, progress);
-                    valSource = TrainingData.images(pre);
-                    frozen = images -> images;
                     recomputed = "the whole backbone runs on them as without augmentation";
                 }
-                if (augment && cache != null) {
-                    bad = new java.util.HashSet<>(bad);
-                    bad.addAll(TrainingData.checkDecodable(List.of(train), pre, skipped, progress));
+                Set<String> bad;
+                TrainingData.Source valSource;
+                if (frozenOutput == null) {
+                    bad = TrainingData.checkDecodable(List.of(train, val), pre, skipped, progress);
+                    valSource = TrainingData.images(pre);
+                } else if (frozenPart == FrozenPart.RECOMPUTED) {
+                    bad = TrainingData.checkDecodable(List.of(train, val), pre, skipped, progress);
+                    valSource = TrainingData.computed(pre, EXTRACT_BATCH, frozenOutput);
+                } else {
+                    cache = TensorCache.open(in.cacheRoot(), key);
+                    // Augmented training images differ every epoch, so only validation images go to the cache.
+                    bad = TrainingData.fill(cache, augment ? List.of(val) : List.of(train, val), pre, EXTRACT_BATCH, frozenOutput, manager,
+                            skipped, progress);
+                    valSource = TrainingData.cached(cache);
+                    if (augment) {
+                        bad = new java.util.HashSet<>(bad);
+                        bad.addAll(TrainingData.checkDecodable(List.of(train), pre, skipped, progress));
+                    }
                 }
+                Function<NDArray, NDArray> frozen = frozenOutput == null ? images -> images : frozenOutput;
                 train = train.without(bad);
                 val = val.without(bad);
                 requireBothClasses(train, "--train");
