@@ -400,6 +400,16 @@ class DetectCommandTest {
         assertThat(Files.readAllLines(part.resolve("reports.jsonl"))).hasSize(n + 1);
         assertSameResults(filesOf(part), wholeFiles);
 
+        // Only a last line can be torn by a kill; a damaged line before it is not guessed at.
+        Path damaged = dir.resolve("out-damaged");
+        Files.createDirectories(damaged);
+        Files.copy(whole.resolve("run.json"), damaged.resolve("run.json"));
+        Files.writeString(damaged.resolve("reports.jsonl"), wholeLines.get(0) + "\n{\"path\": \n" + wholeLines.get(1) + "\n");
+        CliRun refused = detectInto(folder, damaged, "--resume");
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.errLines()).as(refused.err()).isEqualTo(1);
+        assertThat(refused.err()).contains("reports.jsonl line 2");
+
         CliRun noOut = CliRun.of("detect", folder.toString(), "--detector", probe.toString(), "--resume");
         assertThat(noOut.exitCode()).isEqualTo(2);
         assertThat(noOut.err()).contains("--out");
