@@ -12,6 +12,7 @@ import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.model.BuiltinModels;
 import dev.unmask.core.model.ModelDirectory;
 import dev.unmask.core.model.RandomWeights;
+import dev.unmask.core.progress.ProgressBar;
 import dev.unmask.core.train.Approach;
 import dev.unmask.core.train.Progress;
 import dev.unmask.core.train.TrainSettings;
@@ -163,11 +164,12 @@ final class DemoCommand implements Callable<Integer> {
         PipelineConfig base = PipelineConfig.DEFAULT.withSampler(PipelineConfig.DEFAULT.sampler().withFrames(frames));
         List<FileReport> reports = new ArrayList<>();
         o.println("unmask detect --explain on the samples:");
-        DetectCommand.Outcome outcome = DetectCommand.run(detectorFile, null, samples.stream().map(Sample::file).toList(), base, ds, false, rep -> {
-            reports.add(rep);
-            o.println("  " + DetectCommand.line(rep));
-            o.flush();
-        });
+        DetectCommand.Outcome outcome = DetectCommand.run(detectorFile, null, samples.stream().map(Sample::file).toList(), base, ds, false, null,
+                n -> ProgressBar.start(err, System.console() != null, "detect", n, ProgressBar.Unit.of("files")), f -> {
+                    reports.add(f.report());
+                    o.println("  " + DetectCommand.line(f.json()));
+                    o.flush();
+                });
         DetectCommand.writeReport(detectOut.resolve("report.json"), outcome.report());
 
         ObjectNode summary = StrictJson.mapper().createObjectNode();

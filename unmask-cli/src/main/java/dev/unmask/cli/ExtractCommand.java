@@ -1,6 +1,7 @@
 package dev.unmask.cli;
 
 import dev.unmask.core.UserError;
+import dev.unmask.core.progress.ProgressBar;
 import dev.unmask.media.PipelineConfig;
 import dev.unmask.media.crop.Alignment;
 import dev.unmask.media.crop.ResizeKernel;
@@ -10,7 +11,6 @@ import dev.unmask.media.dataset.VideoEntry;
 import dev.unmask.media.extract.ExtractConfig;
 import dev.unmask.media.extract.ExtractSummary;
 import dev.unmask.media.extract.Extractor;
-import dev.unmask.media.extract.Progress;
 import dev.unmask.media.face.FaceDetectorKind;
 import dev.unmask.media.face.FaceSelection;
 import dev.unmask.media.video.SamplerConfig;
@@ -111,7 +111,7 @@ final class ExtractCommand implements Callable<Integer> {
             // Printed once the settings are checked and the detector is open, so that an error stays one line.
             err.println("extract: " + entries.size() + " videos in " + root + " (" + kind.cliName() + "), " + (entries.size() - total)
                     + " done before; crops into " + out);
-            return new Progress(err, terminal, total);
+            return ProgressBar.start(err, terminal, "extract", total, ProgressBar.Unit.of("videos"));
         });
         print(stdout, s);
         return 0;

@@ -327,4 +327,140 @@ class DetectCommandTest {
         JsonNode t = jsonLines(r).get(0).path("timings");
         assertThat(t.path("first_model_at_s").asDouble()).as(t.toString()).isLessThan(t.path("decoded_at_s").asDouble());
     }
+
+    @Test
+    void aFolderRunKeepsEachResultAsItGoesAndAResumedRunRedoesNoFinishedFile() throws Exception {
+        Path folder = dir.resolve("many");
+        Files.createDirectories(folder.resolve("clips"));
+        Files.copy(TestMedia.photo("astronaut.png"), folder.resolve("a_astronaut.png"));
+        Files.copy(TestMedia.photo("coffee.png"), folder.resolve("b_coffee.png"));
+        Files.copy(TestMedia.photo("camera.png"), folder.resolve("c_camera.png"));
+        Files.copy(TestMedia.astronautMp4(), folder.resolve("clips/d_astronaut.mp4"));
+        Files.writeString(folder.resolve("clips/e_notes.mp4"), "not a video\n");
+        int n = 5;
+
+        Path whole = dir.resolve("out-whole");
+        CliRun full = detectInto(folder, whole);
+        assertThat(full.exitCode()).as(full.err()).isEqualTo(DetectCommand.EXIT_SOME_FILES_FAILED);
+        assertThat(full.err()).contains("detect: 5 files in").doesNotContain("done before").doesNotContain("\r");
+        List<String> wholeLines = Files.readAllLines(whole.resolve("reports.jsonl"));
+        assertThat(wholeLines).hasSize(n);
+        assertThat(StrictJson.parse(wholeLines.get(3), "line").path("source").path("size").asLong()).isEqualTo(Files.size(TestMedia.astronautMp4()));
+        List<JsonNode> wholeFiles = filesOf(whole);
+        assertThat(wholeFiles).extracting(f -> Path.of(f.path("path").asText()).getFileName().toString())
+                .containsExactly("a_astronaut.png", "b_coffee.png", "c_camera.png", "d_astronaut.mp4", "e_notes.mp4");
+        assertThat(wholeFiles).extracting(f -> f.path("verdict").asText()).element(4).isEqualTo("error");
+        assertThat(jsonLines(full)).hasSize(n);
+
+        // Killed while writing the third record: two whole lines and half of one.
+        Path killed = dir.resolve("out-killed");
+        Files.createDirectories(killed);
+        Files.copy(whole.resolve("run.json"), killed.resolve("run.json"));
+        String torn = wholeLines.get(2).substring(0, wholeLines.get(2).length() / 2);
+        Files.writeString(killed.resolve("reports.jsonl"), wholeLines.get(0) + "\n" + wholeLines.get(1) + "\n" + torn);
+        CliRun resumed = detectInto(folder, killed, "--resume");
+        assertThat(resumed.exitCode()).as(resumed.err()).isEqualTo(DetectCommand.EXIT_SOME_FILES_FAILED);
+        assertThat(resumed.err()).contains("detect: 5 files in").contains("(2 done before, 3 now)");
+        List<String> killedLines = Files.readAllLines(killed.resolve("reports.jsonl"));
+        assertThat(killedLines).hasSize(n).allSatisfy(l -> StrictJson.parse(l, "line"));
+        // Their records are as the first run wrote them (a redone file would have new timings).
+        assertThat(killedLines.subList(0, 2)).isEqualTo(wholeLines.subList(0, 2));
+        assertThat(killedLines.get(2)).isNotEqualTo(wholeLines.get(2));
+        assertSameResults(filesOf(killed), wholeFiles);
+        // --json prints every file of the batch, in order, those of the earlier run included.
+        List<JsonNode> printed = jsonLines(resumed);
+        assertThat(printed).hasSize(n);
+        assertThat(printed.subList(0, 2)).isEqualTo(jsonLines(full).subList(0, 2));
+        assertSameResults(printed, jsonLines(full));
+
+        // A run on part of the folder, then the whole folder resumed into the same place.
+        Path part = dir.resolve("out-part");
+        CliRun first = CliRun.of("detect", folder.resolve("c_camera.png").toString(), folder.resolve("clips/d_astronaut.mp4").toString(),
+                "--detector", probe.toString(), "--frames", "4", "--out", part.toString());
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        List<String> partLines = Files.readAllLines(part.resolve("reports.jsonl"));
+        CliRun again = detectInto(folder, part);
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.errLines()).as(again.err()).isEqualTo(1);
+        assertThat(again.err()).startsWith("unmask: ").contains("--resume");
+        CliRun otherSettings = CliRun.of("detect", folder.toString(), "--detector", probe.toString(), "--frames", "5", "--out", part.toString(),
+                "--resume");
+        assertThat(otherSettings.exitCode()).isEqualTo(2);
+        assertThat(otherSettings.errLines()).as(otherSettings.err()).isEqualTo(1);
+        assertThat(otherSettings.err()).contains("settings.frames 4 then, 5 now");
+        CliRun rest = detectInto(folder, part, "--resume");
+        assertThat(rest.err()).contains("(2 done before, 3 now)");
+        assertThat(Files.readAllLines(part.resolve("reports.jsonl")).subList(0, 2)).isEqualTo(partLines);
+        assertSameResults(filesOf(part), wholeFiles);
+
+        // A file changed since its record was made is judged again; the others are not.
+        Files.setLastModifiedTime(folder.resolve("b_coffee.png"), java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L));
+        CliRun changed = detectInto(folder, part, "--resume");
+        assertThat(changed.err()).contains("(4 done before, 1 now)");
+        assertThat(Files.readAllLines(part.resolve("reports.jsonl"))).hasSize(n + 1);
+        assertSameResults(filesOf(part), wholeFiles);
+
+        // Only a last line can be torn by a kill; a damaged line before it is not guessed at.
+        Path damaged = dir.resolve("out-damaged");
+        Files.createDirectories(damaged);
+        Files.copy(whole.resolve("run.json"), damaged.resolve("run.json"));
+        Files.writeString(damaged.resolve("reports.jsonl"), wholeLines.get(0) + "\n{\"path\": \n" + wholeLines.get(1) + "\n");
+        CliRun refused = detectInto(folder, damaged, "--resume");
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.errLines()).as(refused.err()).isEqualTo(1);
+        assertThat(refused.err()).contains("reports.jsonl line 2");
+
+        CliRun noOut = CliRun.of("detect", folder.toString(), "--detector", probe.toString(), "--resume");
+        assertThat(noOut.exitCode()).isEqualTo(2);
+        assertThat(noOut.err()).contains("--out");
+        try (var files = Files.walk(dir.resolve("out-killed"))) {
+            assertThat(files.filter(p -> p.getFileName().toString().startsWith(".")).toList()).as("no temporary files left").isEmpty();
+        }
+    }
+
+    static CliRun detectInto(Path folder, Path out, String... extra) {
+        List<String> a = new ArrayList<>(List.of("detect", folder.toString(), "--detector", probe.toString(), "--frames", "4", "--json", "--out",
+                out.toString()));
+        a.addAll(List.of(extra));
+        return CliRun.of(a.toArray(String[]::new));
+    }
+
+    static List<JsonNode> filesOf(Path out) {
+        List<JsonNode> files = new ArrayList<>();
+        StrictJson.read(out.resolve("report.json")).path("files").forEach(files::add);
+        return files;
+    }
+
+    /** Same files, verdicts, faces and boxes; scores equal but for float rounding (batches hold other crops); timings aside. */
+    static void assertSameResults(List<JsonNode> actual, List<JsonNode> expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+            assertSame(actual.get(i), expected.get(i), "file " + i);
+        }
+    }
+
+    private static void assertSame(JsonNode a, JsonNode e, String where) {
+        if (e.isNumber()) {
+            assertThat(a.isNumber()).as(where).isTrue();
+            assertThat(a.asDouble()).as(where).isCloseTo(e.asDouble(), within(1e-6));
+        } else if (e.isObject()) {
+            List<String> keys = new ArrayList<>();
+            e.fieldNames().forEachRemaining(keys::add);
+            List<String> actualKeys = new ArrayList<>();
+            a.fieldNames().forEachRemaining(actualKeys::add);
+            assertThat(actualKeys).as(where).isEqualTo(keys);
+            for (String k : keys) {
+                if (!k.equals("timings")) {
+                    assertSame(a.get(k), e.get(k), where + "." + k);
+                }
+            }
+        } else if (e.isArray()) {
+            assertThat(a.size()).as(where).isEqualTo(e.size());
+            for (int i = 0; i < e.size(); i++) {
+                assertSame(a.get(i), e.get(i), where + "[" + i + "]");
+            }
+        } else {
+            assertThat(a).as(where).isEqualTo(e);
+        }
+    }
 }

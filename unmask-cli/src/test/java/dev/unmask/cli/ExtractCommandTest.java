@@ -83,7 +83,8 @@ class ExtractCommandTest {
         CliRun r = CliRun.of("extract", root.toString(), "--out", out.toString(), "--frames", "3", "--workers", "2");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("videos: 10 (0 done before, 10 now): 8 with faces, 1 without, 1 errors (see errors.csv)");
-        assertThat(r.err()).contains("ETA").contains("003.mp4").doesNotContain("Exception");
+        // Not a terminal: no bar redrawn in place, and a run this short leaves no bar lines in the log (ProgressBarTest).
+        assertThat(r.err()).contains("003.mp4").doesNotContain("\r").doesNotContain("Exception");
 
         String o = "original_sequences/youtube/c23/videos/";
         String m = "manipulated_sequences/";

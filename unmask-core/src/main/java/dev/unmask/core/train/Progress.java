@@ -1,11 +1,11 @@
 package dev.unmask.core.train;
 
+import dev.unmask.core.progress.ProgressBar;
 import java.io.PrintWriter;
-import java.util.Locale;
 
 /**
- * Progress of long work on stderr: a bar with rate and ETA redrawn in place on a terminal,
- * only the start and end of each phase otherwise (logs and tests stay readable).
+ * Progress of training's phases (hashing, caching, epochs): each phase a {@link ProgressBar},
+ * with a line of its own at its start (in a log) and its end.
  */
 public interface Progress {
     /** Starts a phase of {@code total} units. */
@@ -39,15 +39,12 @@ public interface Progress {
         return new Console(err, interactive);
     }
 
+    /** Training's phases on the one {@link ProgressBar}, each line of its own prefixed {@code unmask:}. */
     final class Console implements Progress {
-        private static final long REDRAW_NANOS = 250_000_000L;
         private final PrintWriter err;
         private final boolean interactive;
         private String phase = "";
-        private long total;
-        private long started;
-        private long lastDraw;
-        private boolean drawn;
+        private ProgressBar bar;
 
         Console(PrintWriter err, boolean interactive) {
             this.err = err;
@@ -57,9 +54,7 @@ public interface Progress {
         @Override
         public void start(String phase, long total) {
             this.phase = phase;
-            this.total = Math.max(total, 1);
-            this.started = System.nanoTime();
-            this.lastDraw = 0;
+            this.bar = ProgressBar.start(err, interactive, phase, Math.max(total, 1), ProgressBar.Unit.of(""));
             if (!interactive) {
                 err.println("unmask: " + phase + " (" + total + ")");
                 err.flush();
@@ -68,48 +63,31 @@ public interface Progress {
 
         @Override
         public void update(long done, String detail) {
-            long now = System.nanoTime();
-            if (!interactive || now - lastDraw < REDRAW_NANOS && done < total) {
-                return;
+            if (bar != null) {
+                bar.update(done, detail);
             }
-            lastDraw = now;
-            double elapsed = (now - started) / 1e9;
-            double frac = Math.min(1, (double) done / total);
-            int width = 24;
-            int filled = (int) Math.round(frac * width);
-            String eta = done > 0 ? clock(elapsed / done * (total - done)) : "--:--";
-            err.print(String.format(Locale.ROOT, "\r%s [%s%s] %d/%d %s ETA %s   ", phase, "=".repeat(filled), " ".repeat(width - filled),
-                    done, total, detail == null ? "" : detail, eta));
-            err.flush();
-            drawn = true;
         }
 
         @Override
         public void finish(String summary) {
-            clearLine();
-            double elapsed = (System.nanoTime() - started) / 1e9;
-            err.println("unmask: " + phase + " done in " + clock(elapsed) + (summary == null || summary.isEmpty() ? "" : ": " + summary));
+            double elapsed = 0;
+            if (bar != null) {
+                bar.close();
+                elapsed = bar.elapsedSeconds();
+                bar = null;
+            }
+            err.println("unmask: " + phase + " done in " + ProgressBar.clock(elapsed) + (summary == null || summary.isEmpty() ? "" : ": " + summary));
             err.flush();
         }
 
         @Override
         public void message(String line) {
-            clearLine();
-            err.println("unmask: " + line);
-            err.flush();
-        }
-
-        private void clearLine() {
-            if (drawn) {
-                err.print("\r" + " ".repeat(100) + "\r");
-                drawn = false;
+            if (bar != null) {
+                bar.message("unmask: " + line);
+            } else {
+                err.println("unmask: " + line);
+                err.flush();
             }
-        }
-
-        static String clock(double seconds) {
-            long s = Math.round(seconds);
-            return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
-                    : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
         }
     }
 }

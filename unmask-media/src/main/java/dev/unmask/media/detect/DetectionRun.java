@@ -30,6 +30,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 
 /**
  * Files → verdicts, as a two-stage pipeline: a decoding thread samples frames, finds and crops
@@ -68,8 +69,23 @@ public final class DetectionRun {
 
     /** Runs every file; {@code onFile} is called on this thread, in input order, as each file is done. */
     public void run(List<Path> files, Consumer<FileReport> onFile) {
+        run(files, i -> true, onFile);
+    }
+
+    /**
+     * Runs the files whose batch positions {@code wanted} accepts (a resumed batch leaves out the
+     * finished ones); each report keeps its file's position in {@code files}, and so do overlay
+     * folders, so a file's outputs do not depend on which others were run with it.
+     */
+    public void run(List<Path> files, IntPredicate wanted, Consumer<FileReport> onFile) {
+        List<Integer> positions = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            if (wanted.test(i)) {
+                positions.add(i);
+            }
+        }
         BlockingQueue<Event> queue = new ArrayBlockingQueue<>(settings.queueFrames());
-        Producer producer = new Producer(files, queue);
+        Producer producer = new Producer(files, positions, queue);
         Thread thread = new Thread(producer, "unmask-detect-decode");
         thread.setDaemon(true);
         thread.start();
@@ -91,7 +107,8 @@ public final class DetectionRun {
 
     private sealed interface Event permits FileStart, FrameEvent, FileEnd, Done, Failed {}
 
-    private record FileStart(int index, Path path, long startNanos) implements Event {}
+    /** {@code index} orders events (the file's place among those run), {@code batchIndex} is its place in the batch. */
+    private record FileStart(int index, int batchIndex, Path path, long startNanos) implements Event {}
 
     private record CropInput(Crop crop, float[] input) {}
 
@@ -107,21 +124,23 @@ public final class DetectionRun {
 
     private final class Producer implements Runnable {
         final List<Path> files;
+        final List<Integer> positions;
         final BlockingQueue<Event> queue;
         volatile boolean cancelled;
 
-        Producer(List<Path> files, BlockingQueue<Event> queue) {
+        Producer(List<Path> files, List<Integer> positions, BlockingQueue<Event> queue) {
             this.files = files;
+            this.positions = positions;
             this.queue = queue;
         }
 
         @Override
         public void run() {
             try {
-                for (int i = 0; i < files.size() && !cancelled; i++) {
+                for (int i = 0; i < positions.size() && !cancelled; i++) {
                     int index = i;
-                    Path file = files.get(i);
-                    put(new FileStart(i, file, System.nanoTime()));
+                    Path file = files.get(positions.get(i));
+                    put(new FileStart(i, positions.get(i), file, System.nanoTime()));
                     FacePipeline.FaceStream stream = null;
                     String error = null;
                     int[] seen = {0};
@@ -233,6 +252,7 @@ public final class DetectionRun {
 
     private static final class FileState {
         final int index;
+        final int batchIndex;
         final Path path;
         final long startNanos;
         final List<FrameRecord> frames = new ArrayList<>();
@@ -245,8 +265,9 @@ public final class DetectionRun {
         String error;
         double modelSeconds;
 
-        FileState(int index, Path path, long startNanos) {
+        FileState(int index, int batchIndex, Path path, long startNanos) {
             this.index = index;
+            this.batchIndex = batchIndex;
             this.path = path;
             this.startNanos = startNanos;
         }
@@ -280,7 +301,7 @@ public final class DetectionRun {
                     continue;
                 }
                 if (e instanceof FileStart s) {
-                    open.put(s.index(), new FileState(s.index(), s.path(), s.startNanos()));
+                    open.put(s.index(), new FileState(s.index(), s.batchIndex(), s.path(), s.startNanos()));
                 } else if (e instanceof FrameEvent f) {
                     FileState st = open.get(f.index());
                     List<ScoredCrop> crops = new ArrayList<>(f.crops().size());
@@ -428,13 +449,13 @@ public final class DetectionRun {
             FileReport.Timings timings = new FileReport.Timings(s == null ? Double.NaN : s.decodeSeconds(),
                     s == null ? Double.NaN : s.detectSeconds(), f.modelSeconds, explainSeconds, (System.nanoTime() - f.startNanos) / 1e9,
                     f.firstModelNanos == 0 ? Double.NaN : (f.firstModelNanos - f.startNanos) / 1e9, (f.endNanos - f.startNanos) / 1e9);
-            return new FileReport(f.index, f.path.toString(), verdict, score, threshold, s == null ? 0 : s.framesSampled(),
+            return new FileReport(f.batchIndex, f.path.toString(), verdict, score, threshold, s == null ? 0 : s.framesSampled(),
                     s == null ? 0 : s.framesWithFaces(), tracks, verdict == Verdict.ERROR ? List.of() : faces, s == null ? null : s.info(),
                     timings, f.error, explanation);
         }
 
         FileReport.Explanation explain(FileState f, Verdict verdict, double score, double threshold) {
-            Path dir = settings.out().resolve(folderName(f.index, f.path));
+            Path dir = settings.out().resolve(folderName(f.batchIndex, f.path));
             List<FileReport.Overlay> overlays = new ArrayList<>();
             Path sheet = null;
             String error = null;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.progress.ProgressBar;
 import dev.unmask.media.Crop;
 import dev.unmask.media.FacePipeline;
 import dev.unmask.media.MediaFaces;
@@ -26,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 /**
@@ -53,7 +55,7 @@ public final class Extractor {
         this.config = config;
     }
 
-    public ExtractSummary run(List<VideoEntry> entries, Map<String, Object> dataset, Progress.Factory progressFactory) {
+    public ExtractSummary run(List<VideoEntry> entries, Map<String, Object> dataset, IntFunction<ProgressBar> progressFactory) {
         long t0 = System.nanoTime();
         Path out = config.out();
         FacePipeline first = FacePipeline.open(config.detector(), config.pipeline());
@@ -72,7 +74,7 @@ public final class Extractor {
                     pending.add(e);
                 }
             }
-            Progress progress = progressFactory.create(pending.size());
+            ProgressBar progress = progressFactory.apply(pending.size());
             Totals totals = new Totals();
             ThreadLocal<FacePipeline> perThread = new ThreadLocal<>();
             AtomicInteger firstTaken = new AtomicInteger();
@@ -95,7 +97,7 @@ public final class Extractor {
                             perThread.set(p);
                         }
                         String status = extractOne(p, e, totals, progress);
-                        progress.finished(status);
+                        progress.advance(totals.finished(status));
                         return null;
                     }));
                 }
@@ -147,6 +149,19 @@ public final class Extractor {
         double detect;
         long frames;
 
+        int errors;
+        int noFace;
+
+        /** Counts a finished video; the counts so far, for the progress bar. */
+        synchronized String finished(String status) {
+            if (status.equals("error")) {
+                errors++;
+            } else if (status.equals("no_face")) {
+                noFace++;
+            }
+            return errors + " errors, " + noFace + " without faces";
+        }
+
         synchronized void add(MediaFaces m) {
             decode += m.decodeSeconds();
             detect += m.detectSeconds();
@@ -158,7 +173,7 @@ public final class Extractor {
      * Extracts one video. A problem with the file is recorded as that video's error and the batch
      * goes on; a problem writing the output stops the run (it would fail for every video).
      */
-    private String extractOne(FacePipeline pipeline, VideoEntry e, Totals totals, Progress progress) {
+    private String extractOne(FacePipeline pipeline, VideoEntry e, Totals totals, ProgressBar progress) {
         Path dir = config.out().resolve(FACES).resolve(e.key());
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("key", e.key());
