@@ -28,7 +28,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a deepfake detector on a backbone and write it as one NAME.unmask file.",
             "probe: frozen backbone + head on cached features (SGD), for ViTs and ConvNets; finetune (ViTs): last k blocks + final norm + CLS/register tokens"
-                    + " + head (AdamW); lntune: LayerNorms of the last k blocks + final norm + head (AdamW).",
+                    + " + head (AdamW); lntune (ViTs): LayerNorms of the last k blocks + final norm + head (AdamW).",
+            "finetune on a ConvNet: the last k units (each stage - EfficientNet blocks.i, Xception blockN - then the head convolutions,"
+                    + " conv_head or conv3+conv4) + head (AdamW); BatchNorm is folded into the convolutions, so it stays frozen"
+                    + " (statistics and affine) while the folded weights and biases train.",
             "Lists are the paper's datalists (relative_path,label under --root; 0 real, >=1 fake) or folders with real/ and fake/."})
 final class TrainCommand implements Callable<Integer> {
     @Spec
@@ -36,7 +39,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--backbone", required = true, paramLabel = "DIR|NAME",
             description = "Backbone: a model directory (config.json + model.safetensors) or a pulled registry name; a ViT, or a ConvNet"
-                    + " (EfficientNet, EfficientNetV2, Xception) for --approach probe.")
+                    + " (EfficientNet, EfficientNetV2, Xception) for --approach probe or finetune.")
     String backbone;
 
     @Option(names = "--approach", defaultValue = "probe", paramLabel = "probe|finetune|lntune", description = "Default: ${DEFAULT-VALUE}.")
@@ -56,11 +59,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--mlp-dropout", defaultValue = "0.0", paramLabel = "P", description = "Dropout after the MLP's hidden layer. Default: ${DEFAULT-VALUE}.")
     float mlpDropout;
 
-    @Option(names = "--blocks", defaultValue = "1", paramLabel = "K", description = "finetune/lntune: train the last K blocks. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--blocks", defaultValue = "1", paramLabel = "K", description = "finetune/lntune: train the last K blocks (ConvNets: the last K units, the head"
+            + " convolutions counting as one). Default: ${DEFAULT-VALUE}.")
     int blocks;
 
     @Option(names = "--no-prefix-cache", description = {"finetune/lntune: recompute the frozen blocks every epoch instead of caching their output"
-            + " once per image; finetune then also trains the CLS and register tokens, as the paper does."})
+            + " once per image; finetune then also trains the CLS and register tokens, as the paper does (ConvNets: the frozen"
+            + " stem and stages are recomputed without gradients; the trained set stays the same)."})
     boolean noPrefixCache;
 
     @Option(names = "--augment", paramLabel = "SPEC",

@@ -7,7 +7,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.unmask.core.UserError;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -67,6 +69,118 @@ public abstract class ConvNet implements AutoCloseable {
 
     /** Walks stem, stages and head (not the classifier) through {@code t}. */
     abstract void trace(Trace t);
+
+    /** The head as a unit of partial fine-tuning, e.g. {@code conv_head}. */
+    abstract String headName();
+
+    /** Checkpoint prefixes of the head's convolutions, e.g. {@code conv_head}. */
+    abstract List<String> headPrefixes();
+
+    /** Every convolution's tensors as used (BatchNorm folded in), by canonical name; see {@link Weights}. */
+    abstract Map<String, NDArray> convTensors();
+
+    /**
+     * The units partial fine-tuning counts from the end: each stage ({@link #stageNames()}), then
+     * the head. The stem is never trained. K trained units are units {@code numUnits() - K ..}.
+     */
+    public final List<String> unitNames() {
+        List<String> names = new ArrayList<>(stageNames());
+        names.add(headName());
+        return names;
+    }
+
+    public final int numUnits() {
+        return numStages() + 1;
+    }
+
+    /**
+     * The tensors of units {@code fromUnit..} by canonical name: timm's conv names with
+     * {@code .weight} and {@code .bias}, where a BatchNorm-folded conv's weight is
+     * {@code w * gamma / sqrt(var + eps)} and its bias {@code beta - mean * gamma / sqrt(var + eps)}.
+     * They are the live tensors: assigning to them changes the network.
+     */
+    public final Map<String, NDArray> unitTensors(int fromUnit) {
+        if (fromUnit < 0 || fromUnit > numUnits()) {
+            throw new IllegalArgumentException("unit " + fromUnit + " outside 0.." + numUnits());
+        }
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        convTensors().forEach((name, t) -> {
+            int unit = unitOf(name);
+            if (unit >= fromUnit) {
+                out.put(name, t);
+            }
+        });
+        return out;
+    }
+
+    /** The unit a tensor belongs to; -1 for the stem. */
+    private int unitOf(String name) {
+        List<String> stages = stageNames();
+        for (int i = 0; i < stages.size(); i++) {
+            if (name.startsWith(stages.get(i) + ".")) {
+                return i;
+            }
+        }
+        for (String p : headPrefixes()) {
+            if (name.startsWith(p + ".")) {
+                return numStages();
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The frozen prefix of partial fine-tuning: stem and stages {@code [0, upTo)} of a normalised
+     * [B, 3, H, W] batch, inference numerics, in the input's manager.
+     */
+    public final NDArray prefix(NDArray input, int upTo) {
+        checkInput(input);
+        if (upTo < 0 || upTo > numStages()) {
+            throw new IllegalArgumentException("prefix up to stage " + upTo + " outside 0.." + numStages());
+        }
+        NDManager caller = input.getManager();
+        try (NDManager work = caller.newSubManager()) {
+            input.tempAttach(work);
+            NDArray x = scoped(input, this::stem);
+            for (int i = 0; i < upTo; i++) {
+                int index = i;
+                NDArray y = scoped(x, v -> stage(index, v));
+                x.close();
+                x = y;
+            }
+            x.attach(caller);
+            return x;
+        }
+    }
+
+    /**
+     * Units {@code fromUnit..} on {@code x}, the output of {@link #prefix(NDArray, int) prefix(.., fromUnit)},
+     * then the global average pool: [B, F] in x's manager. Differentiable: under autograd it
+     * records the trained units, and the in-place shortcuts of inference are not taken where
+     * they would overwrite what backward reads.
+     */
+    public final NDArray pooledFrom(NDArray x, int fromUnit) {
+        if (fromUnit < 0 || fromUnit >= numUnits()) {
+            throw new IllegalArgumentException("unit " + fromUnit + " outside 0.." + (numUnits() - 1));
+        }
+        NDArray y = x;
+        for (int i = fromUnit; i < numStages(); i++) {
+            int index = i;
+            NDArray next = scoped(y, v -> stage(index, v));
+            if (y != x) {
+                // Only the Java handle goes: autograd's graph holds its own reference when needed.
+                y.close();
+            }
+            y = next;
+        }
+        NDArray map = scoped(y, this::head);
+        if (y != x) {
+            y.close();
+        }
+        NDArray pooled = scoped(map, m -> spatialMean(m, false));
+        map.close();
+        return pooled;
+    }
 
     /**
      * Multi-level features of a [B, 3, H, W] float32 batch (already normalised with the
@@ -266,7 +380,15 @@ public abstract class ConvNet implements AutoCloseable {
 
     /** SiLU (x * sigmoid(x)), overwriting {@code x}: call it only on a fresh conv output. */
     static NDArray siluInPlace(NDArray x) {
-        return x.muli(Activation.sigmoid(x));
+        return mulInPlace(x, Activation.sigmoid(x));
+    }
+
+    /**
+     * {@code x * y}, overwriting {@code x} unless autograd records x: backward of a product reads
+     * both factors, so while fine-tuning the product is a new array.
+     */
+    static NDArray mulInPlace(NDArray x, NDArray y) {
+        return x.hasGradient() ? x.mul(y) : x.muli(y);
     }
 
     private void checkInput(NDArray input) {

@@ -219,6 +219,7 @@ public final class EfficientNet extends ConvNet {
     private final List<List<Block>> stages = new ArrayList<>();
     private final Conv head;
     private final Weights.Linear classifier;
+    private final Map<String, NDArray> convTensors;
 
     private EfficientNet(Spec spec, Weights w, NDManager params) {
         super(spec.architecture, params);
@@ -239,6 +240,7 @@ public final class EfficientNet extends ConvNet {
         }
         head = convBn(w, "conv_head", "bn2", in, spec.numFeatures(), 1, 1, 1);
         classifier = spec.numClasses == 0 ? null : w.linear("classifier", spec.numFeatures(), spec.numClasses);
+        convTensors = w.convTensors();
     }
 
     private Conv convBn(Weights w, String conv, String bn, int in, int out, int k, int stride, int groups) {
@@ -301,7 +303,7 @@ public final class EfficientNet extends ConvNet {
     private record SqueezeExcite(Conv reduce, Conv expand) {
         NDArray apply(NDArray x) {
             NDArray s = siluInPlace(reduce.apply(spatialMean(x, true)));
-            return x.muli(Activation.sigmoid(expand.apply(s)));
+            return mulInPlace(x, Activation.sigmoid(expand.apply(s)));
         }
 
         static NDArray maybe(SqueezeExcite se, NDArray x) {
@@ -411,6 +413,21 @@ public final class EfficientNet extends ConvNet {
     @Override
     NDArray head(NDArray x) {
         return siluInPlace(head.apply(x));
+    }
+
+    @Override
+    String headName() {
+        return "conv_head";
+    }
+
+    @Override
+    List<String> headPrefixes() {
+        return List.of("conv_head");
+    }
+
+    @Override
+    Map<String, NDArray> convTensors() {
+        return convTensors;
     }
 
     @Override

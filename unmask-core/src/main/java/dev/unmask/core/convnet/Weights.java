@@ -23,6 +23,8 @@ final class Weights {
     private final NDManager manager;
     private final java.util.SplittableRandom random;
     private final Map<String, long[]> declared = new LinkedHashMap<>();
+    /** The convolutions' tensors as the network uses them (BatchNorm folded in), by canonical name. */
+    private final Map<String, NDArray> convTensors = new LinkedHashMap<>();
 
     private Weights(SafeTensors source, NDManager manager) {
         this(source, manager, null);
@@ -120,7 +122,26 @@ final class Weights {
         long[] wShape = {out, in / groups, k, k};
         float[] w = floats(name + ".weight", wShape);
         float[] b = bias ? floats(name + ".bias", out) : null;
-        return new Conv(in, out, k, stride, groups, pad, array(w, wShape), bias ? array(b, out) : null);
+        return kept(name, new Conv(in, out, k, stride, groups, pad, array(w, wShape), bias ? array(b, out) : null));
+    }
+
+    /**
+     * Records a convolution's tensors under {@code name.weight} / {@code name.bias}: for a
+     * BatchNorm-folded one, the folded values (timm's conv name, BatchNorm inside the bias).
+     */
+    private Conv kept(String name, Conv conv) {
+        if (conv.weight != null) {
+            convTensors.put(name + ".weight", conv.weight);
+        }
+        if (conv.bias != null) {
+            convTensors.put(name + ".bias", conv.bias);
+        }
+        return conv;
+    }
+
+    /** Every convolution's tensors read so far, in declaration order (the classifier is not a convolution). */
+    Map<String, NDArray> convTensors() {
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(convTensors));
     }
 
     /**
@@ -154,7 +175,7 @@ final class Weights {
             }
             fb[o] = (float) (beta[o] - mean[o] * scale);
         }
-        return new Conv(in, out, k, stride, groups, pad, array(fw, wShape), array(fb, out));
+        return kept(conv, new Conv(in, out, k, stride, groups, pad, array(fw, wShape), array(fb, out)));
     }
 
     /** A Linear layer stored transposed ([in, out]) so logits are one {@code matMul}. */

@@ -8,6 +8,7 @@ import ai.djl.nn.pooling.Pool;
 import dev.unmask.core.checkpoint.SafeTensors;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Xception (Chollet 2017) as timm 0.9.12's {@code legacy_xception} builds it
@@ -31,7 +32,8 @@ import java.util.List;
  *   <li>The stem convs are unpadded; BatchNorm eps is 1e-5 everywhere.</li>
  * </ul>
  * Each of the twelve blocks is a stage (timm has no coarser grouping; the middle flow's eight
- * share one resolution). The head is conv3 .. act4.
+ * share one resolution). The head is conv3 .. act4; as a unit of partial fine-tuning it is
+ * {@code conv3+conv4}, so {@code --blocks 2} trains block12 and the head (timm's exit flow).
  */
 public final class Xception extends ConvNet {
     private static final double EPS = 1e-5;
@@ -122,6 +124,7 @@ public final class Xception extends ConvNet {
     private final SeparableBn conv3;
     private final SeparableBn conv4;
     private final Weights.Linear fc;
+    private final Map<String, NDArray> convTensors;
 
     private Xception(String architecture, int numClasses, Weights w, NDManager params) {
         super(architecture, params);
@@ -137,6 +140,7 @@ public final class Xception extends ConvNet {
         conv3 = SeparableBn.of(w, "conv3", "bn3", 1024, 1536);
         conv4 = SeparableBn.of(w, "conv4", "bn4", 1536, NUM_FEATURES);
         fc = numClasses == 0 ? null : w.linear("fc", NUM_FEATURES, numClasses);
+        convTensors = w.convTensors();
     }
 
     @Override
@@ -171,6 +175,21 @@ public final class Xception extends ConvNet {
     @Override
     NDArray head(NDArray x) {
         return Activation.relu(conv4.apply(Activation.relu(conv3.apply(x))));
+    }
+
+    @Override
+    String headName() {
+        return "conv3+conv4";
+    }
+
+    @Override
+    List<String> headPrefixes() {
+        return List.of("conv3", "conv4");
+    }
+
+    @Override
+    Map<String, NDArray> convTensors() {
+        return convTensors;
     }
 
     @Override

@@ -115,7 +115,8 @@ public sealed interface Backbone extends AutoCloseable permits Backbone.ViT, Bac
     /**
      * A ConvNet: the head reads the global-average-pooled last convolutional map (timm's
      * pre-logits features), the checkpoint's own classifier is never used. BatchNorm is folded
-     * into the convolutions at load, so the network is always in eval mode.
+     * into the convolutions at load, so the network is always in eval mode, and partial
+     * fine-tuning trains the folded convolutions with BatchNorm frozen.
      *
      * @param manager the manager the network was loaded under (the network's own is private to it)
      */
@@ -159,15 +160,20 @@ public sealed interface Backbone extends AutoCloseable permits Backbone.ViT, Bac
             return f.pooled().reshape(s.get(0), 1, 1, s.get(1));
         }
 
-        /** Nothing of a ConvNet is trained yet, so a detector file replaces none of its tensors. */
+        /**
+         * The tensors partial fine-tuning may train: every stage's and the head's convolutions,
+         * BatchNorm folded in (see {@link ConvNet#unitTensors(int)}); the stem is never trained.
+         */
         @Override
         public Map<String, long[]> parameterShapes() {
-            return Map.of();
+            Map<String, long[]> out = new java.util.LinkedHashMap<>();
+            parameters().forEach((k, v) -> out.put(k, v.getShape().getShape()));
+            return out;
         }
 
         @Override
         public Map<String, NDArray> parameters() {
-            return Map.of();
+            return model.unitTensors(0);
         }
 
         @Override

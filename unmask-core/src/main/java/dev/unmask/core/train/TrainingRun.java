@@ -9,6 +9,7 @@ import dev.unmask.core.UserError;
 import dev.unmask.core.cache.TensorCache;
 import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.checkpoint.SafeTensorsWriter;
+import dev.unmask.core.convnet.ConvNet;
 import dev.unmask.core.data.Augmentation;
 import dev.unmask.core.data.Datalist;
 import dev.unmask.core.data.Preprocessing;
@@ -126,6 +127,9 @@ public final class TrainingRun {
         List<TrainingData.Skipped> skipped = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(); Backbone backbone = Backbone.load(md, manager)) {
             backbone.requireFeatures(s.features());
+            if (backbone instanceof Backbone.Conv conv && s.approach().tunesBackbone()) {
+                checkUnits(conv.model());
+            }
             Preprocessing pre = backbone.preprocessing(s.imageSize());
             TrainingData.Split train = TrainingData.hash("train", in.train(), skipped, progress);
             TrainingData.Split val = TrainingData.hash("val", in.val(), skipped, progress);
@@ -151,6 +155,17 @@ public final class TrainingRun {
                     frozenOutput = images -> backbone.headInput(images, s.features());
                     recomputed = "the backbone's features are recomputed for every training batch (every epoch) instead of read from"
                             + " the feature cache";
+                } else if (backbone instanceof Backbone.Conv conv) {
+                    // A ConvNet's stem is never trained, so there is always a frozen prefix; without
+                    // the prefix cache it is recomputed (below), as augmentation does.
+                    ConvNet net = conv.model();
+                    fromBlock = net.numUnits() - s.blocks();
+                    final int upTo = fromBlock;
+                    frozenOutput = images -> net.prefix(images, upTo);
+                    key = new TensorCache.Key("prefix/convnet/" + fromBlock, ref.sha256(), pre.descriptor(),
+                            prefixShape(net, pre.size(), fromBlock, manager), s.halfCache());
+                    recomputed = "the frozen stem and units " + (fromBlock == 0 ? "(none)" : String.join(", ", net.unitNames().subList(0, fromBlock)))
+                            + " are recomputed without gradients for every training batch instead of read from the prefix cache";
                 } else if (s.prefixCache() && s.blocks() < ((Backbone.ViT) backbone).model().config().depth()) {
                     VisionTransformer vit = ((Backbone.ViT) backbone).model();
                     ViTConfig cfg = vit.config();
@@ -171,7 +186,7 @@ public final class TrainingRun {
                 if (frozenOutput == null) {
                     bad = TrainingData.checkDecodable(List.of(train, val), pre, skipped, progress);
                     valSource = TrainingData.images(pre);
-                } else if (frozenPart == FrozenPart.RECOMPUTED) {
+                } else if (frozenPart == FrozenPart.RECOMPUTED || !s.prefixCache() && s.approach().tunesBackbone()) {
                     bad = TrainingData.checkDecodable(List.of(train, val), pre, skipped, progress);
                     valSource = TrainingData.computed(pre, EXTRACT_BATCH, frozenOutput);
                 } else {
@@ -221,18 +236,32 @@ public final class TrainingRun {
     }
 
     /**
-     * A ConvNet is trained as Approach 1 only: its head reads the pooled last map. (Fine-tuning its
-     * last stages would train with BatchNorm folded into the convolutions, i.e. frozen BN.)
+     * A ConvNet is trained as Approach 1 (a head on the pooled last map) or Approach 2 (its last
+     * units, BatchNorm frozen in the folded convolutions); it has no LayerNorms to tune.
      */
     private void checkFitsConvNet(ModelDirectory md) {
         String arch = md.config().get("architecture").asText();
-        if (s.approach().tunesBackbone()) {
-            throw new UserError("--approach " + s.approach() + " is for ViT backbones; a ConvNet (" + StrictJson.oneLine(arch)
-                    + ") is trained with --approach probe, a head on its pooled last-stage features");
+        if (s.approach() == Approach.LNTUNE) {
+            throw new UserError("--approach lntune tunes LayerNorms, which a ConvNet (" + StrictJson.oneLine(arch)
+                    + ") does not have; use --approach probe or finetune");
         }
         if (!s.features().forConvNets()) {
             throw new UserError("--features " + s.features() + " reads ViT tokens; a ConvNet (" + StrictJson.oneLine(arch) + ") gives "
                     + dev.unmask.core.head.FeatureVariant.POOLED + " (its last map, global-average-pooled)");
+        }
+    }
+
+    private void checkUnits(ConvNet net) {
+        if (s.blocks() > net.numUnits()) {
+            throw new UserError("--blocks " + s.blocks() + " must be between 1 and the " + net.numUnits() + " units of " + net.architecture()
+                    + " (" + String.join(", ", net.unitNames()) + "); the stem is never trained");
+        }
+    }
+
+    /** [C, H, W] of a ConvNet's frozen prefix at size×size, from one blank image. */
+    private static long[] prefixShape(ConvNet net, int size, int upTo, NDManager manager) {
+        try (NDManager m = manager.newSubManager()) {
+            return net.prefix(m.zeros(new ai.djl.ndarray.types.Shape(1, 3, size, size)), upTo).getShape().slice(1).getShape();
         }
     }
 
@@ -274,6 +303,11 @@ public final class TrainingRun {
             if (s.approach() == Approach.PROBE) {
                 model = new ProbeModel(head);
                 optimizer = new Sgd(new Sgd.Settings(s.learningRate()));
+            } else if (backbone instanceof Backbone.Conv conv) {
+                ConvNetFineTuneModel convModel = new ConvNetFineTuneModel(conv.model(), head, fromBlock);
+                model = convModel;
+                changedBackbone.putAll(convModel.backboneTensors());
+                optimizer = new AdamW(new AdamW.Settings(s.learningRate(), 0.9, 0.999, 1e-8, s.weightDecay()), manager);
             } else {
                 BackboneTuning tuning = new BackboneTuning(s.approach() == Approach.FINETUNE ? BackboneTuning.FINETUNE : BackboneTuning.LNTUNE,
                         s.blocks(), s.trainsTokens());
@@ -284,12 +318,15 @@ public final class TrainingRun {
                 optimizer = new AdamW(new AdamW.Settings(s.learningRate(), 0.9, 0.999, 1e-8, s.weightDecay()), manager);
             }
             try (optimizer) {
-                return epochs(model, optimizer, head, changedBackbone, ref, pre, trainSource, valSource, train, val, skipped, manager);
+                List<String> convUnits = backbone instanceof Backbone.Conv c && s.approach().tunesBackbone()
+                        ? c.model().unitNames().subList(fromBlock, c.model().numUnits()) : null;
+                return epochs(model, optimizer, head, changedBackbone, convUnits, ref, pre, trainSource, valSource, train, val, skipped, manager);
             }
         }
     }
 
-    private Result epochs(Trainable model, Optimizer optimizer, Head head, Map<String, NDArray> changedBackbone, BackboneRef ref,
+    private Result epochs(Trainable model, Optimizer optimizer, Head head, Map<String, NDArray> changedBackbone, List<String> convUnits,
+                          BackboneRef ref,
                           Preprocessing pre, IntFunction<TrainingData.Source> trainSource, TrainingData.Source valSource,
                           TrainingData.Split train, TrainingData.Split val,
                           List<TrainingData.Skipped> skipped, NDManager manager) {
@@ -360,7 +397,7 @@ public final class TrainingRun {
         Roc.Eer eer = Roc.of(scores, val.fake()).eer();
         double threshold = Math.min(1, Math.max(0, eer.threshold()));
         BinaryMetrics metrics = BinaryMetrics.compute(scores, val.fake(), threshold);
-        ObjectNode manifest = manifest(ref, pre, head, changedBackbone, threshold, metrics, st, train, val, skipped);
+        ObjectNode manifest = manifest(ref, pre, head, changedBackbone, convUnits, threshold, metrics, st, train, val, skipped);
         try {
             Detector.write(in.out(), manifest, head, changedBackbone);
         } catch (IOException e) {
@@ -546,13 +583,22 @@ public final class TrainingRun {
         AtomicFiles.writeString(trainDir.resolve("train_log.json"), StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(log));
     }
 
-    private ObjectNode manifest(BackboneRef ref, Preprocessing pre, Head head, Map<String, NDArray> changedBackbone, double threshold,
+    private ObjectNode manifest(BackboneRef ref, Preprocessing pre, Head head, Map<String, NDArray> changedBackbone, List<String> convUnits,
+                                double threshold,
                                 BinaryMetrics m, State st, TrainingData.Split train, TrainingData.Split val, List<TrainingData.Skipped> skipped) {
         ObjectNode o = StrictJson.mapper().createObjectNode();
         o.put("format", Detector.FORMAT);
         o.put("version", Detector.VERSION);
         o.put("approach", s.approach().id());
-        o.set("settings", s.toJson());
+        ObjectNode settings = s.toJson();
+        if (convUnits != null) {
+            settings.put("trains_tokens", false);
+            ArrayNode units = settings.putArray("trained_units");
+            convUnits.forEach(units::add);
+            settings.put("batchnorm", "folded into the convolutions at load: the folded weights and biases are trained,"
+                    + " BatchNorm statistics and affine parameters frozen (BN in eval mode)");
+        }
+        o.set("settings", settings);
         o.set("head", Detector.headJson(head.spec()));
         ObjectNode bb = o.putObject("backbone");
         // The pooled variant exists for ConvNets only, and ConvNets have no other (checked before training).
