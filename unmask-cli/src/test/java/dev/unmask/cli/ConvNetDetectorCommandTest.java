@@ -182,10 +182,10 @@ class ConvNetDetectorCommandTest {
 
     @Test
     void settingsOnlyAViTCanTakeAreRefusedInOneLine() {
-        CliRun finetune = CliRun.of(train(dir.resolve("ft.unmask"), "--approach", "finetune", "--blocks", "1"));
-        assertThat(finetune.exitCode()).isEqualTo(2);
-        assertThat(finetune.err()).contains("--approach probe");
-        assertThat(finetune.errLines()).isEqualTo(1);
+        CliRun lntune = CliRun.of(train(dir.resolve("ln.unmask"), "--approach", "lntune", "--blocks", "1"));
+        assertThat(lntune.exitCode()).isEqualTo(2);
+        assertThat(lntune.err()).contains("--approach probe or finetune");
+        assertThat(lntune.errLines()).isEqualTo(1);
         CliRun tokens = CliRun.of(train(dir.resolve("cls.unmask"), "--features", "cls_concat_4"));
         assertThat(tokens.exitCode()).isEqualTo(2);
         assertThat(tokens.err()).contains("pooled");

@@ -1,0 +1,171 @@
+package dev.unmask.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.unmask.core.checkpoint.SafeTensors;
+import dev.unmask.core.data.Datalist;
+import dev.unmask.core.detector.Detector;
+import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.model.ModelDirectory;
+import dev.unmask.media.FacePipeline;
+import dev.unmask.media.PipelineConfig;
+import dev.unmask.media.TestMedia;
+import dev.unmask.media.face.FaceDetectorKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Approach 2 on a ConvNet as a user runs it: {@code train --approach finetune --blocks 2} on
+ * EfficientNet-B0 (golden checkpoint, random weights, 64-pixel inputs) writes only the last
+ * stage's and conv_head's folded tensors; {@code eval} in a fresh JVM gives the scores of the
+ * loaded detector; {@code detect --explain} draws Grad-CAM with the fine-tuned weights.
+ */
+class ConvNetFineTuneCommandTest {
+    static final int SIZE = 64;
+    @TempDir
+    static Path dir;
+    static Path backbone;
+    static Path root;
+    static Path detector;
+    static CliRun trained;
+
+    @BeforeAll
+    static void finetune() throws Exception {
+        backbone = dir.resolve("effnet_b0");
+        Files.createDirectories(backbone);
+        for (String f : new String[] {"config.json", "model.safetensors"}) {
+            Files.copy(FeaturesCommandTest.golden("effnet_b0").resolve(f), backbone.resolve(f));
+        }
+        root = dir.resolve("faces");
+        SplittableRandom r = new SplittableRandom(5);
+        StringBuilder train = new StringBuilder();
+        StringBuilder val = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            int label = i % 2;
+            String rel = (label == 0 ? "real" : "fake") + "/" + i + ".png";
+            Files.createDirectories(root.resolve(rel).getParent());
+            ImageIO.write(TrainEvalCommandTest.face(r, label > 0), "png", root.resolve(rel).toFile());
+            (i < 32 ? train : val).append(rel).append(',').append(label).append('\n');
+        }
+        Files.writeString(dir.resolve("train.csv"), train.toString());
+        Files.writeString(dir.resolve("val.csv"), val.toString());
+        Map<String, Object> contract;
+        try (FacePipeline p = FacePipeline.open(FaceDetectorKind.BLAZEFACE, PipelineConfig.DEFAULT)) {
+            contract = p.contract().toMap();
+        }
+        Files.writeString(dir.resolve("contract.json"), StrictJson.mapper().writeValueAsString(contract));
+        detector = dir.resolve("effnet-ft.unmask");
+        trained = CliRun.of(train(detector, "--approach", "finetune", "--blocks", "2", "--epochs", "2", "--batch", "16", "--crop-contract",
+                dir.resolve("contract.json").toString()));
+        assertThat(trained.exitCode()).as(trained.err()).isZero();
+    }
+
+    static String[] train(Path out, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "--backbone", backbone.toString(), "--train", dir.resolve("train.csv").toString(),
+                "--val", dir.resolve("val.csv").toString(), "--root", root.toString(), "--out", out.toString(),
+                "--cache", dir.resolve("cache").toString(), "--image-size", Integer.toString(SIZE)));
+        a.addAll(List.of(extra));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void theDetectorHoldsOnlyTheTrainedUnitsAndEvalInAFreshJvmGivesItsScores() throws Exception {
+        JsonNode manifest;
+        Map<String, float[]> stored = new LinkedHashMap<>();
+        try (SafeTensors st = SafeTensors.open(detector)) {
+            manifest = StrictJson.parse(st.metadata().get(Detector.METADATA_KEY), "manifest");
+            for (String name : st.tensors().keySet()) {
+                if (name.startsWith("backbone.")) {
+                    stored.put(name.substring("backbone.".length()), st.readFloats(name));
+                }
+            }
+        }
+        assertThat(manifest.path("approach").asText()).isEqualTo("finetune");
+        assertThat(manifest.path("backbone").path("kind").asText()).isEqualTo("convnet");
+        JsonNode settings = manifest.path("settings");
+        assertThat(settings.path("trained_units").toString()).isEqualTo("[\"blocks.6\",\"conv_head\"]");
+        assertThat(settings.path("batchnorm").asText()).contains("frozen");
+        assertThat(settings.path("optimizer").asText()).isEqualTo("adamw");
+        assertThat(settings.path("weight_decay").asDouble()).as("the paper's default").isEqualTo(0.04);
+        assertThat(settings.path("learning_rate").asDouble()).as("the paper's default").isEqualTo(1e-4);
+        List<String> changed = new ArrayList<>();
+        manifest.path("backbone").path("changed_tensors").forEach(n -> changed.add(n.asText()));
+        assertThat(changed).contains("blocks.6.0.conv_pw.weight", "blocks.6.0.se.conv_expand.bias", "conv_head.weight", "conv_head.bias")
+                .allMatch(n -> n.startsWith("blocks.6.") || n.startsWith("conv_head."));
+        assertThat(stored.keySet()).containsExactlyElementsOf(changed);
+        try (var files = Files.walk(dir.resolve("cache"))) {
+            assertThat(files.filter(Files::isRegularFile).count()).as("the frozen prefix is cached").isPositive();
+        }
+
+        // The stored tensors are trained (they differ from the base checkpoint's folded ones) and are what a loaded detector runs.
+        try (NDManager m = NDManager.newBaseManager(); var base = ModelDirectory.open(backbone).loadConvNet(m);
+             Detector d = Detector.load(detector, null, m)) {
+            float[] baseHead = base.unitTensors(0).get("conv_head.weight").toFloatArray();
+            assertThat(stored.get("conv_head.weight")).isNotEqualTo(baseHead);
+            assertThat(d.backbone().parameters().get("conv_head.weight").toFloatArray()).isEqualTo(stored.get("conv_head.weight"));
+            assertThat(d.backbone().parameters().get("blocks.5.0.conv_pwl.weight").toFloatArray())
+                    .isEqualTo(base.unitTensors(0).get("blocks.5.0.conv_pwl.weight").toFloatArray());
+        }
+
+        Path evalOut = dir.resolve("eval");
+        int code = FreshJvm.run(dir.resolve("eval.log"), "eval", "--detector", detector.toString(), "--test", dir.resolve("val.csv").toString(),
+                "--root", root.toString(), "--out", evalOut.toString());
+        assertThat(code).as(Files.readString(dir.resolve("eval.log"))).isZero();
+        Map<String, Double> fresh = new LinkedHashMap<>();
+        Files.readAllLines(evalOut.resolve("scores.csv")).stream().skip(1).forEach(l -> {
+            String[] f = l.replace("\"", "").split(",");
+            fresh.put(f[0], Double.parseDouble(f[2]));
+        });
+        Datalist val = Datalist.read(dir.resolve("val.csv"), root);
+        assertThat(fresh).hasSize(val.size());
+        try (NDManager m = NDManager.newBaseManager(); Detector d = Detector.load(detector, null, m)) {
+            for (Datalist.Item item : val.items()) {
+                float s = d.score(m.create(d.preprocessing().load(item.file()), new Shape(1, 3, SIZE, SIZE)))[0];
+                assertThat(fresh.get(item.relativePath())).as(item.relativePath()).isCloseTo(s, within(1e-6));
+            }
+        }
+    }
+
+    @Test
+    void detectExplainsAFineTunedConvNetWithGradCam() throws Exception {
+        TestMedia.requireBlazeFaceModel();
+        Path photo = TestMedia.photo("astronaut.png");
+        Path out = dir.resolve("detect");
+        CliRun r = CliRun.of("detect", photo.toString(), "--detector", detector.toString(), "--json", "--explain", "--out", out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode line = StrictJson.parse(r.out().lines().filter(l -> !l.isBlank()).findFirst().orElseThrow(), "line");
+        assertThat(line.path("error").isNull()).isTrue();
+        assertThat(line.path("verdict").asText()).isEqualTo(line.path("score").asDouble() >= line.path("threshold").asDouble() ? "fake" : "real");
+        JsonNode e = line.path("explanation");
+        assertThat(e.path("method").asText()).isEqualTo("grad-cam");
+        assertThat(e.path("overlays")).hasSize(1);
+        JsonNode overlay = e.path("overlays").get(0);
+        assertThat(ImageIO.read(Path.of(overlay.path("file").asText()).toFile())).isNotNull();
+        assertThat(overlay.path("heat_grid")).hasSize(SIZE / 8);
+    }
+
+    @Test
+    void lnTuningAndTooManyUnitsAreRefusedInOneLine() {
+        CliRun ln = CliRun.of(train(dir.resolve("ln.unmask"), "--approach", "lntune", "--blocks", "1"));
+        assertThat(ln.exitCode()).isEqualTo(2);
+        assertThat(ln.err()).contains("LayerNorm").contains("finetune");
+        assertThat(ln.errLines()).isEqualTo(1);
+        CliRun many = CliRun.of(train(dir.resolve("many.unmask"), "--approach", "finetune", "--blocks", "9"));
+        assertThat(many.exitCode()).isEqualTo(2);
+        assertThat(many.err()).contains("8 units").contains("conv_head");
+        assertThat(many.errLines()).isEqualTo(1);
+    }
+}
