@@ -171,8 +171,9 @@ class ConvNetDetectorTest {
                         .hasMessageNotContaining("\n");
             }
         }
-        assertThatThrownBy(() -> TrainingRun.run(settings(Approach.FINETUNE, FeatureVariant.POOLED), inputs(dir.resolve("ft.unmask")), false,
-                Progress.SILENT)).isInstanceOf(UserError.class).hasMessageContaining("--approach probe");
+        assertThatThrownBy(() -> TrainingRun.run(settings(Approach.LNTUNE, FeatureVariant.POOLED), inputs(dir.resolve("ln.unmask")), false,
+                Progress.SILENT)).isInstanceOf(UserError.class).hasMessageContaining("--approach probe or finetune")
+                .hasMessageNotContaining("\n");
         assertThatThrownBy(() -> TrainingRun.run(settings(Approach.PROBE, FeatureVariant.CLS_CONCAT_4), inputs(dir.resolve("cls.unmask")), false,
                 Progress.SILENT)).isInstanceOf(UserError.class).hasMessageContaining("pooled");
         assertThat(ModelDirectory.open(backbone).isConvNet()).isTrue();
