@@ -56,7 +56,7 @@ class PrefixCacheComparisonTest {
         Path data = dir.resolve("data");
         Path trainList = SelfBlendedSet.write(files, data, "train", true, 60, SIZE, 1);
         Path valList = SelfBlendedSet.write(files, data, "val", false, 25, SIZE, 2);
-        Path backbone = LearningTest.smallViT(dir.resolve("vit_small_random"));
+        Path backbone = LearningTest.smallViT(dir.resolve("vit_small_random"), LearningTest.Stem.ZERO_MEAN);
 
         Run cached = train(backbone, data, trainList, valList, "prefix_cache");
         Run paper = train(backbone, data, trainList, valList, "no_prefix_cache", "--no-prefix-cache");
