@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.unmask.core.Golden;
 import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.detector.Detector;
 import dev.unmask.core.detector.TrainingLog;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,24 +40,9 @@ class AugmentedTrainingTest {
 
     @BeforeAll
     static void data() throws Exception {
-        backbone = dir.resolve("tiny_reg");
-        Files.createDirectories(backbone);
-        for (String f : new String[] {"config.json", "model.safetensors"}) {
-            Files.copy(FeaturesCommandTest.golden("dinov2_orig_tiny_reg").resolve(f), backbone.resolve(f));
-        }
+        backbone = Golden.copyModel("dinov2_orig_tiny_reg", dir.resolve("tiny_reg"));
         root = dir.resolve("faces");
-        SplittableRandom r = new SplittableRandom(11);
-        StringBuilder train = new StringBuilder();
-        StringBuilder val = new StringBuilder();
-        for (int i = 0; i < 24; i++) {
-            int label = i % 2;
-            String rel = (label == 0 ? "real" : "fake") + "/" + i + ".png";
-            Files.createDirectories(root.resolve(rel).getParent());
-            ImageIO.write(TrainEvalCommandTest.face(r, label > 0), "png", root.resolve(rel).toFile());
-            (i < 16 ? train : val).append(rel).append(',').append(label).append('\n');
-        }
-        Files.writeString(dir.resolve("train.csv"), train.toString());
-        Files.writeString(dir.resolve("val.csv"), val.toString());
+        FaceSet.of(11, 24, 16).write(dir, root);
     }
 
     static String[] train(Path out, String cache, String... extra) {

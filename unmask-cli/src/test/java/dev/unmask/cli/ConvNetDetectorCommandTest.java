@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.unmask.core.Golden;
 import dev.unmask.core.data.Datalist;
 import dev.unmask.core.detector.Detector;
 import dev.unmask.core.io.StrictJson;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,28 +42,9 @@ class ConvNetDetectorCommandTest {
 
     @BeforeAll
     static void trainProbe() throws Exception {
-        backbone = dir.resolve("effnet_b0");
-        Files.createDirectories(backbone);
-        for (String f : new String[] {"config.json", "model.safetensors"}) {
-            Files.copy(FeaturesCommandTest.golden("effnet_b0").resolve(f), backbone.resolve(f));
-        }
+        backbone = Golden.copyModel("effnet_b0", dir.resolve("effnet_b0"));
         root = dir.resolve("faces");
-        SplittableRandom r = new SplittableRandom(5);
-        StringBuilder train = new StringBuilder();
-        StringBuilder val = new StringBuilder("path,label,video\n");
-        for (int i = 0; i < 48; i++) {
-            int label = i % 2;
-            String rel = (label == 0 ? "real" : "fake") + "/v" + (i / 4) + "/" + i + ".png";
-            Files.createDirectories(root.resolve(rel).getParent());
-            ImageIO.write(TrainEvalCommandTest.face(r, label > 0), "png", root.resolve(rel).toFile());
-            if (i < 32) {
-                train.append(rel).append(',').append(label).append('\n');
-            } else {
-                val.append(rel).append(',').append(label).append(",v").append(i / 4).append(label == 0 ? "r" : "f").append('\n');
-            }
-        }
-        Files.writeString(dir.resolve("train.csv"), train.toString());
-        Files.writeString(dir.resolve("val.csv"), val.toString());
+        FaceSet.of(5, 48, 32).byVideo().write(dir, root);
         Map<String, Object> contract;
         try (FacePipeline p = FacePipeline.open(FaceDetectorKind.BLAZEFACE, PipelineConfig.DEFAULT)) {
             contract = p.contract().toMap();

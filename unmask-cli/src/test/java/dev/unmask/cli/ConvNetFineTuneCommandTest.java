@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.unmask.core.Golden;
 import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.data.Datalist;
 import dev.unmask.core.detector.Detector;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,24 +44,9 @@ class ConvNetFineTuneCommandTest {
 
     @BeforeAll
     static void finetune() throws Exception {
-        backbone = dir.resolve("effnet_b0");
-        Files.createDirectories(backbone);
-        for (String f : new String[] {"config.json", "model.safetensors"}) {
-            Files.copy(FeaturesCommandTest.golden("effnet_b0").resolve(f), backbone.resolve(f));
-        }
+        backbone = Golden.copyModel("effnet_b0", dir.resolve("effnet_b0"));
         root = dir.resolve("faces");
-        SplittableRandom r = new SplittableRandom(5);
-        StringBuilder train = new StringBuilder();
-        StringBuilder val = new StringBuilder();
-        for (int i = 0; i < 40; i++) {
-            int label = i % 2;
-            String rel = (label == 0 ? "real" : "fake") + "/" + i + ".png";
-            Files.createDirectories(root.resolve(rel).getParent());
-            ImageIO.write(TrainEvalCommandTest.face(r, label > 0), "png", root.resolve(rel).toFile());
-            (i < 32 ? train : val).append(rel).append(',').append(label).append('\n');
-        }
-        Files.writeString(dir.resolve("train.csv"), train.toString());
-        Files.writeString(dir.resolve("val.csv"), val.toString());
+        FaceSet.of(5, 40, 32).write(dir, root);
         Map<String, Object> contract;
         try (FacePipeline p = FacePipeline.open(FaceDetectorKind.BLAZEFACE, PipelineConfig.DEFAULT)) {
             contract = p.contract().toMap();

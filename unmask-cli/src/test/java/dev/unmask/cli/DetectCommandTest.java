@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.unmask.core.Golden;
 import dev.unmask.core.detector.Detector;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.media.FacePipeline;
@@ -42,18 +43,14 @@ class DetectCommandTest {
     static void detectors() throws Exception {
         TestMedia.requireFfmpeg();
         TestMedia.requireBlazeFaceModel();
-        Path backbone = dir.resolve("tiny_reg");
-        Files.createDirectories(backbone);
-        for (String f : new String[] {"config.json", "model.safetensors"}) {
-            Files.copy(FeaturesCommandTest.golden("dinov2_orig_tiny_reg").resolve(f), backbone.resolve(f));
-        }
+        Path backbone = Golden.copyModel("dinov2_orig_tiny_reg", dir.resolve("tiny_reg"));
         Path root = dir.resolve("faces");
         SplittableRandom r = new SplittableRandom(3);
         StringBuilder list = new StringBuilder();
         for (int i = 0; i < 24; i++) {
             String rel = (i % 2 == 0 ? "real/" : "fake/") + i + ".png";
             Files.createDirectories(root.resolve(rel).getParent());
-            ImageIO.write(TrainEvalCommandTest.face(r, i % 2 == 1), "png", root.resolve(rel).toFile());
+            ImageIO.write(FaceSet.face(r, i % 2 == 1), "png", root.resolve(rel).toFile());
             list.append(rel).append(',').append(i % 2).append('\n');
         }
         Files.writeString(dir.resolve("list.csv"), list.toString());

@@ -2,6 +2,7 @@ package dev.unmask.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.unmask.core.TestPhotos;
 import dev.unmask.core.checkpoint.SafeTensorsWriter;
 import dev.unmask.core.model.RandomWeights;
 import dev.unmask.core.vit.ViTConfig;
@@ -14,7 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,30 +43,9 @@ class LearningTest {
     static Path train;
     static Path val;
 
-    static Path photos() {
-        List<Path> candidates = new ArrayList<>();
-        String env = System.getenv("UNMASK_TEST_PHOTOS");
-        if (env != null && !env.isBlank()) {
-            candidates.add(Path.of(env));
-        }
-        candidates.add(Path.of("/usr/lib/python3/dist-packages/skimage/data"));
-        candidates.add(Path.of(System.getProperty("user.home"), ".cache", "unmask", "test-data", "skimage"));
-        for (Path c : candidates) {
-            if (java.util.Arrays.stream(TRAIN_PHOTOS).allMatch(p -> Files.isRegularFile(c.resolve(p)))) {
-                return c;
-            }
-        }
-        String why = "real photos not found in " + candidates + "; run bin/setup-test-data (Debian python3-skimage)";
-        if ("1".equals(System.getenv("UNMASK_REQUIRE_PHOTOS"))) {
-            throw new AssertionError(why);
-        }
-        Assumptions.abort(why);
-        return null;
-    }
-
     @BeforeAll
     static void dataSet() throws Exception {
-        Path src = photos();
+        Path src = TestPhotos.require(TRAIN_PHOTOS);
         List<Path> photos = java.util.Arrays.stream(TRAIN_PHOTOS).map(src::resolve).toList();
         data = dir.resolve("data");
         train = SelfBlendedSet.write(photos, data, "train", true, 300, SIZE, 1);

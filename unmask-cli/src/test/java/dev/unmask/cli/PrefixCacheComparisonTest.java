@@ -3,6 +3,7 @@ package dev.unmask.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.unmask.core.TestPhotos;
 import dev.unmask.core.checkpoint.SafeTensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ class PrefixCacheComparisonTest {
 
     @Test
     void finetuningWithAndWithoutThePrefixCacheBothLearnOnTheSameData() throws Exception {
-        Path photos = LearningTest.photos();
+        Path photos = TestPhotos.require(LearningTest.TRAIN_PHOTOS);
         List<Path> files = java.util.Arrays.stream(LearningTest.TRAIN_PHOTOS).map(photos::resolve).toList();
         Path data = dir.resolve("data");
         Path trainList = SelfBlendedSet.write(files, data, "train", true, 60, SIZE, 1);

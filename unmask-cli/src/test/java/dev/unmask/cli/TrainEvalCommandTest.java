@@ -5,22 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.unmask.core.Golden;
 import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.data.Datalist;
 import dev.unmask.core.detector.Detector;
 import dev.unmask.core.io.StrictJson;
-import dev.unmask.core.model.BuiltinModels;
 import dev.unmask.core.train.TrainingRun;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,43 +36,10 @@ class TrainEvalCommandTest {
 
     @BeforeAll
     static void data() throws Exception {
-        backbone = dir.resolve("tiny_reg");
-        Files.createDirectories(backbone);
-        for (String f : new String[] {"config.json", "model.safetensors"}) {
-            Files.copy(FeaturesCommandTest.golden("dinov2_orig_tiny_reg").resolve(f), backbone.resolve(f));
-        }
+        backbone = Golden.copyModel("dinov2_orig_tiny_reg", dir.resolve("tiny_reg"));
         root = dir.resolve("faces");
-        SplittableRandom r = new SplittableRandom(5);
-        StringBuilder train = new StringBuilder();
-        StringBuilder val = new StringBuilder("path,label,video\n");
-        for (int i = 0; i < 48; i++) {
-            int label = i % 2 == 0 ? 0 : 1 + (i / 2) % 2;
-            String rel = (label == 0 ? "real" : "fake") + "/v" + (i / 4) + "/" + i + ".png";
-            Files.createDirectories(root.resolve(rel).getParent());
-            ImageIO.write(face(r, label > 0), "png", root.resolve(rel).toFile());
-            if (i < 32) {
-                train.append(rel).append(',').append(label).append('\n');
-            } else {
-                val.append('"').append(rel).append("\",").append(label).append(",v").append(i / 4).append(label == 0 ? "r" : "f").append('\n');
-            }
-        }
-        Files.writeString(dir.resolve("train.csv"), train.toString());
-        Files.writeString(dir.resolve("val.csv"), val.toString());
-    }
-
-    /** A drawn face with some noise, fakes with a bright patch on the cheek; 70×70 so the trainer resizes it to 56. */
-    static BufferedImage face(SplittableRandom r, boolean fake) {
-        BufferedImage img = BuiltinModels.drawFace(70, r.nextLong());
-        for (int i = 0; i < 50; i++) {
-            img.setRGB(r.nextInt(70), r.nextInt(70), r.nextInt(1 << 24));
-        }
-        Graphics2D g = img.createGraphics();
-        if (fake) {
-            g.setColor(new Color(250, 200, 180));
-            g.fillOval(20 + r.nextInt(10), 30 + r.nextInt(10), 18, 14);
-        }
-        g.dispose();
-        return img;
+        // Two kinds of fake (labels 1 and 2) and quoted paths: both must read as a user's lists would.
+        FaceSet.of(5, 48, 32).byVideo().labels(i -> i % 2 == 0 ? 0 : 1 + (i / 2) % 2).quoteValPaths().write(dir, root);
     }
 
     static String[] train(Path out, String... extra) {
@@ -262,10 +225,7 @@ class TrainEvalCommandTest {
         assertThat(other.err()).contains("other settings");
 
         // eval: the detector's backbone must be the one it was trained on.
-        Path wrong = dir.resolve("wrong_backbone");
-        Files.createDirectories(wrong);
-        Files.copy(FeaturesCommandTest.golden("dinov2_hf_small2").resolve("config.json"), wrong.resolve("config.json"));
-        Files.copy(FeaturesCommandTest.golden("dinov2_hf_small2").resolve("model.safetensors"), wrong.resolve("model.safetensors"));
+        Path wrong = Golden.copyModel("dinov2_hf_small2", dir.resolve("wrong_backbone"));
         CliRun e = CliRun.of("eval", "--detector", skip.toString(), "--backbone", wrong.toString(), "--test", dir.resolve("val.csv").toString(),
                 "--root", root.toString(), "--out", dir.resolve("e2").toString());
         assertThat(e.exitCode()).isEqualTo(2);

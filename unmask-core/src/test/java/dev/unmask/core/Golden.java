@@ -27,6 +27,15 @@ public final class Golden {
         return root().resolve(name);
     }
 
+    /** A writable copy of a golden case's model folder (config.json and model.safetensors) at {@code target}, which it returns. */
+    public static Path copyModel(String name, Path target) throws IOException {
+        Files.createDirectories(target);
+        for (String f : new String[] {"config.json", "model.safetensors"}) {
+            Files.copy(dir(name).resolve(f), target.resolve(f));
+        }
+        return target;
+    }
+
     public static JsonNode expected(String name) throws IOException {
         return new ObjectMapper().readTree(Files.readAllBytes(dir(name).resolve("expected.json")));
     }

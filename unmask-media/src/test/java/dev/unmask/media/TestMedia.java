@@ -3,6 +3,7 @@ package dev.unmask.media;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.unmask.core.TestPhotos;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,10 +52,17 @@ public final class TestMedia {
         return false;
     }
 
-    /** A photo from Debian's python3-skimage data: astronaut.png (face), camera.png (face), coffee.png (no face). */
+    /**
+     * A photo from Debian's python3-skimage data: astronaut.png (face), camera.png (face), coffee.png
+     * (no face). Where no folder of {@link TestPhotos} holds it, bin/setup-test-data fetches it: the
+     * media tests need their photos, so a missing one fails them, never skips them.
+     */
     public static synchronized Path photo(String name) {
-        Path out = run(repo().resolve("bin/setup-test-data").toString());
-        Path p = Path.of(new String(read(out), StandardCharsets.UTF_8).trim()).resolve(name);
+        Path folder = TestPhotos.find(name).orElseGet(() -> {
+            Path out = run(repo().resolve("bin/setup-test-data").toString());
+            return Path.of(new String(read(out), StandardCharsets.UTF_8).trim());
+        });
+        Path p = folder.resolve(name);
         if (!Files.isRegularFile(p)) {
             fail("bin/setup-test-data did not provide " + name);
         }

@@ -3,15 +3,13 @@ package dev.unmask.core.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.unmask.core.TestPhotos;
 import dev.unmask.core.UserError;
 import dev.unmask.core.image.ImageTensor;
 import dev.unmask.core.train.RandomStreams;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,22 +23,7 @@ class AugmentationTest {
 
     @BeforeAll
     static void photo() {
-        List<Path> candidates = new ArrayList<>();
-        String env = System.getenv("UNMASK_TEST_PHOTOS");
-        if (env != null && !env.isBlank()) {
-            candidates.add(Path.of(env));
-        }
-        candidates.add(Path.of("/usr/lib/python3/dist-packages/skimage/data"));
-        candidates.add(Path.of(System.getProperty("user.home"), ".cache", "unmask", "test-data", "skimage"));
-        Path file = candidates.stream().map(c -> c.resolve("astronaut.png")).filter(Files::isRegularFile).findFirst().orElse(null);
-        if (file == null) {
-            String why = "astronaut.png not found in " + candidates + "; run bin/setup-test-data";
-            if ("1".equals(System.getenv("UNMASK_REQUIRE_PHOTOS"))) {
-                throw new AssertionError(why);
-            }
-            Assumptions.abort(why);
-        }
-        int[][][] all = ImageTensor.readRgb(file);
+        int[][][] all = ImageTensor.readRgb(TestPhotos.photo("astronaut.png"));
         // The astronaut's face, 128×96 (not square, so a wrong axis shows).
         face = new int[3][96][128];
         for (int c = 0; c < 3; c++) {

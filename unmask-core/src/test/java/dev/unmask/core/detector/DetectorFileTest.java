@@ -31,13 +31,7 @@ class DetectorFileTest {
     Path dir;
 
     Path backbone() throws Exception {
-        Path src = Golden.dir("dinov2_orig_tiny_reg");
-        Path dst = dir.resolve("tiny_reg");
-        Files.createDirectories(dst);
-        for (String f : new String[] {"config.json", "model.safetensors"}) {
-            Files.copy(src.resolve(f), dst.resolve(f));
-        }
-        return dst;
+        return Golden.copyModel("dinov2_orig_tiny_reg", dir.resolve("tiny_reg"));
     }
 
     /** A fine-tuned-looking detector: a cls_concat_4 head and a changed final norm. */

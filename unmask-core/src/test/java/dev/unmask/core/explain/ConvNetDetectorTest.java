@@ -21,7 +21,6 @@ import dev.unmask.core.train.Approach;
 import dev.unmask.core.train.Progress;
 import dev.unmask.core.train.TrainSettings;
 import dev.unmask.core.train.TrainingRun;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,11 +54,7 @@ class ConvNetDetectorTest {
 
     @BeforeAll
     static void trainProbe() throws Exception {
-        backbone = dir.resolve(GOLDEN);
-        Files.createDirectories(backbone);
-        for (String f : new String[] {"config.json", "model.safetensors"}) {
-            Files.copy(Golden.dir(GOLDEN).resolve(f), backbone.resolve(f));
-        }
+        backbone = Golden.copyModel(GOLDEN, dir.resolve(GOLDEN));
         root = dir.resolve("faces");
         heldOut.addAll(HeatInRegionTest.writeSet(dir, root));
         detector = dir.resolve("effnet.unmask");
@@ -178,11 +173,7 @@ class ConvNetDetectorTest {
                 Progress.SILENT)).isInstanceOf(UserError.class).hasMessageContaining("pooled");
         assertThat(ModelDirectory.open(backbone).isConvNet()).isTrue();
 
-        Path vit = dir.resolve("tiny_reg");
-        Files.createDirectories(vit);
-        for (String f : new String[] {"config.json", "model.safetensors"}) {
-            Files.copy(Golden.dir("dinov2_orig_tiny_reg").resolve(f), vit.resolve(f));
-        }
+        Path vit = Golden.copyModel("dinov2_orig_tiny_reg", dir.resolve("tiny_reg"));
         assertThatThrownBy(() -> TrainingRun.run(settings(Approach.PROBE, FeatureVariant.POOLED), new TrainingRun.Inputs(vit,
                 Datalist.read(dir.resolve("train.csv"), root), Datalist.read(dir.resolve("val.csv"), root), dir.resolve("vit.unmask"),
                 dir.resolve("cache"), null, "test"), false, Progress.SILENT)).isInstanceOf(UserError.class).hasMessageContaining("for ConvNets");

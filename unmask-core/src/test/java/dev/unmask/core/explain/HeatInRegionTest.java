@@ -47,11 +47,7 @@ class HeatInRegionTest {
 
     @BeforeAll
     static void data() throws Exception {
-        backbone = dir.resolve("tiny_reg");
-        Files.createDirectories(backbone);
-        for (String f : new String[] {"config.json", "model.safetensors"}) {
-            Files.copy(Golden.dir("dinov2_orig_tiny_reg").resolve(f), backbone.resolve(f));
-        }
+        backbone = Golden.copyModel("dinov2_orig_tiny_reg", dir.resolve("tiny_reg"));
         root = dir.resolve("faces");
         heldOut.addAll(writeSet(dir, root));
     }

@@ -15,14 +15,11 @@ import dev.unmask.core.head.Head;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.model.ModelDirectory;
 import dev.unmask.core.tensor.Tensors;
-import java.awt.image.BufferedImage;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -206,30 +203,8 @@ class ConvNetFineTuneTest {
      */
     @Test
     void theCachedPrefixTrainsAsTheRecomputedOne() throws Exception {
-        Path backbone = dir.resolve("effnet_b0");
-        Files.createDirectories(backbone);
-        for (String f : new String[] {"config.json", "model.safetensors"}) {
-            Files.copy(Golden.dir("effnet_b0").resolve(f), backbone.resolve(f));
-        }
-        SplittableRandom r = new SplittableRandom(7);
-        for (String split : new String[] {"train", "val"}) {
-            StringBuilder list = new StringBuilder();
-            int n = split.equals("train") ? 2 * TrainingRun.EXTRACT_BATCH : 8;
-            for (int i = 0; i < n; i++) {
-                boolean fake = i % 2 == 1;
-                BufferedImage img = new BufferedImage(SIDE, SIDE, BufferedImage.TYPE_INT_RGB);
-                for (int y = 0; y < SIDE; y++) {
-                    for (int x = 0; x < SIDE; x++) {
-                        img.setRGB(x, y, r.nextInt(1 << 24) | (fake ? 0x800000 : 0));
-                    }
-                }
-                String rel = split + "/" + i + ".png";
-                Files.createDirectories(dir.resolve(split));
-                ImageIO.write(img, "png", dir.resolve(rel).toFile());
-                list.append(rel).append(',').append(fake ? 1 : 0).append('\n');
-            }
-            Files.writeString(dir.resolve(split + ".csv"), list.toString());
-        }
+        Path backbone = Golden.copyModel("effnet_b0", dir.resolve("effnet_b0"));
+        FrozenPartTest.writeNoiseSet(dir, SIDE, 2 * TrainingRun.EXTRACT_BATCH);
         TrainingRun.Result cached = train(backbone, true, FrozenPart.CACHED, "cached");
         TrainingRun.Result recomputed = train(backbone, true, FrozenPart.RECOMPUTED, "recomputed");
         TrainingRun.Result noCache = train(backbone, false, FrozenPart.CACHED, "no-cache");

@@ -30,20 +30,25 @@ class FrozenPartTest {
 
     @BeforeAll
     static void data() throws Exception {
-        backbone = dir.resolve("tiny_reg");
-        Files.createDirectories(backbone);
-        for (String f : new String[] {"config.json", "model.safetensors"}) {
-            Files.copy(Golden.dir("dinov2_orig_tiny_reg").resolve(f), backbone.resolve(f));
-        }
+        backbone = Golden.copyModel("dinov2_orig_tiny_reg", dir.resolve("tiny_reg"));
+        writeNoiseSet(dir, SIDE, 24);
+    }
+
+    /**
+     * {@code trainCount} training and 8 validation images of seeded colour noise (seed 7), fakes
+     * with the red channel's top bit set, under {@code dir/train} and {@code dir/val}, listed in
+     * train.csv and val.csv.
+     */
+    static void writeNoiseSet(Path dir, int side, int trainCount) throws Exception {
         SplittableRandom r = new SplittableRandom(7);
         for (String split : new String[] {"train", "val"}) {
             StringBuilder list = new StringBuilder();
-            int n = split.equals("train") ? 24 : 8;
+            int n = split.equals("train") ? trainCount : 8;
             for (int i = 0; i < n; i++) {
                 boolean fake = i % 2 == 1;
-                BufferedImage img = new BufferedImage(SIDE, SIDE, BufferedImage.TYPE_INT_RGB);
-                for (int y = 0; y < SIDE; y++) {
-                    for (int x = 0; x < SIDE; x++) {
+                BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < side; y++) {
+                    for (int x = 0; x < side; x++) {
                         img.setRGB(x, y, r.nextInt(1 << 24) | (fake ? 0x800000 : 0));
                     }
                 }
