@@ -38,7 +38,7 @@ class TrainEvalCommandTest {
     static void data() throws Exception {
         backbone = Golden.copyModel("dinov2_orig_tiny_reg", dir.resolve("tiny_reg"));
         root = dir.resolve("faces");
-        // Two kinds of fake (labels 1 and 2) and quoted paths: both must read as a user's lists would.
+        // Two manipulation methods (labels 1 and 2) so eval reports each; quoted validation paths, as spreadsheets write them.
         FaceSet.of(5, 48, 32).byVideo().labels(i -> i % 2 == 0 ? 0 : 1 + (i / 2) % 2).quoteValPaths().write(dir, root);
     }
 
