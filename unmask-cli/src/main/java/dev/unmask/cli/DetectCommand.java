@@ -85,6 +85,10 @@ final class DetectCommand implements Callable<Integer> {
             + " modification time) are not done again. Without it, a folder holding an earlier run is refused.")
     boolean resume;
 
+    @Option(names = "--retry-errors", description = "With --resume: also judge again the files whose earlier verdict is 'error'"
+            + " (their new result replaces the old one). Without it they count as done.")
+    boolean retryErrors;
+
     @Option(names = "--json", description = "Print one JSON object per file, one per line (path, verdict, score, frames, faces, error, ...).")
     boolean json;
 
@@ -113,6 +117,9 @@ final class DetectCommand implements Callable<Integer> {
         if (resume && outDir == null) {
             throw new UserError("--resume needs --out DIR, the folder of the run to finish");
         }
+        if (retryErrors && !resume) {
+            throw new UserError("--retry-errors goes with --resume (and --out DIR): it retries the failed files of an earlier run");
+        }
         if (outDir != null) {
             DetectJournal.refuseEarlierRun(outDir, resume);
         }
@@ -122,7 +129,7 @@ final class DetectCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean terminal = System.console() != null;
-        Outcome outcome = run(detector, backbone, files, base, settings, assumeCrop, outDir == null ? null : new Results(outDir, resume),
+        Outcome outcome = run(detector, backbone, files, base, settings, assumeCrop, outDir == null ? null : new Results(outDir, resume, retryErrors),
                 n -> ProgressBar.start(err, terminal, "detect", n, ProgressBar.Unit.of("files")), f -> {
                     stdout.println(json ? jsonLine(f.json()) : line(f.json()));
                     stdout.flush();
@@ -136,8 +143,11 @@ final class DetectCommand implements Callable<Integer> {
         return outcome.count(Verdict.ERROR) > 0 ? EXIT_SOME_FILES_FAILED : 0;
     }
 
-    /** Results kept in {@code dir} as each file is done ({@link DetectJournal}); {@code resume} keeps an earlier run's. */
-    record Results(Path dir, boolean resume) {}
+    /**
+     * Results kept in {@code dir} as each file is done ({@link DetectJournal}); {@code resume} keeps
+     * an earlier run's, all but its {@code error} verdicts when {@code retryErrors}.
+     */
+    record Results(Path dir, boolean resume, boolean retryErrors) {}
 
     /**
      * A file judged, in batch order.
@@ -205,6 +215,9 @@ final class DetectCommand implements Callable<Integer> {
                     ObjectNode[] earlier = new ObjectNode[files.size()];
                     for (int i = 0; i < files.size(); i++) {
                         earlier[i] = journal == null ? null : journal.finished(sources.get(i));
+                        if (earlier[i] != null && results.retryErrors() && verdictOf(earlier[i]) == Verdict.ERROR) {
+                            earlier[i] = null;
+                        }
                         doneBefore[0] += earlier[i] == null ? 0 : 1;
                     }
                     ProgressBar bar = progress.apply(files.size() - doneBefore[0]);

@@ -15,6 +15,7 @@ import dev.unmask.media.face.FaceDetectorKind;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -391,11 +392,58 @@ class DetectCommandTest {
         assertSameResults(filesOf(part), wholeFiles);
 
         // A file changed since its record was made is judged again; the others are not.
-        Files.setLastModifiedTime(folder.resolve("b_coffee.png"), java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L));
+        Path coffee = folder.resolve("b_coffee.png");
+        FileTime coffeeTime = Files.getLastModifiedTime(coffee);
+        Files.setLastModifiedTime(coffee, FileTime.fromMillis(1_000_000_000_000L));
         CliRun changed = detectInto(folder, part, "--resume");
         assertThat(changed.err()).contains("(4 done before, 1 now)");
         assertThat(Files.readAllLines(part.resolve("reports.jsonl"))).hasSize(n + 1);
         assertSameResults(filesOf(part), wholeFiles);
+        // Changed back, it is judged again too: its first record, made at this size and time, was superseded by the second.
+        Files.setLastModifiedTime(coffee, coffeeTime);
+        CliRun changedBack = detectInto(folder, part, "--resume");
+        assertThat(changedBack.err()).contains("(4 done before, 1 now)");
+        assertThat(Files.readAllLines(part.resolve("reports.jsonl"))).hasSize(n + 2);
+        assertThat(liveRecords(part)).hasSize(n);
+        assertSameResults(filesOf(part), wholeFiles);
+
+        // An error that has since passed, with the file unchanged (a read error of the disk, say; written in by hand here, as
+        // nothing a test running as root can cause and undo leaves the file's size and time alone): --resume keeps it,
+        // --resume --retry-errors judges the failed files again, and each retried file's new record replaces its error.
+        ObjectNode failed = (ObjectNode) StrictJson.parse(wholeLines.get(4), "line");
+        JsonNode astronaut = StrictJson.parse(wholeLines.get(0), "line");
+        failed.set("path", astronaut.path("path"));
+        failed.put("error", astronaut.path("path").asText() + ": Input/output error");
+        failed.set("source", astronaut.path("source"));
+        Path transientError = dir.resolve("out-transient-error");
+        Files.createDirectories(transientError);
+        Files.copy(whole.resolve("run.json"), transientError.resolve("run.json"));
+        Files.writeString(transientError.resolve("reports.jsonl"), failed + "\n" + String.join("\n", wholeLines.subList(1, n)) + "\n");
+        CliRun kept = detectInto(folder, transientError, "--resume");
+        assertThat(kept.exitCode()).as(kept.err()).isEqualTo(DetectCommand.EXIT_SOME_FILES_FAILED);
+        assertThat(kept.err()).contains("detect: 5 files in").contains("(5 done before, 0 now)").contains("2 error");
+        assertThat(jsonLines(kept).get(0).path("verdict").asText()).isEqualTo("error");
+        assertThat(Files.readAllLines(transientError.resolve("reports.jsonl"))).hasSize(n);
+
+        CliRun retried = detectInto(folder, transientError, "--resume", "--retry-errors");
+        assertThat(retried.exitCode()).as(retried.err()).isEqualTo(DetectCommand.EXIT_SOME_FILES_FAILED);
+        assertThat(retried.err()).contains("detect: 5 files in").contains("(3 done before, 2 now)").contains("1 error");
+        List<String> retriedLines = Files.readAllLines(transientError.resolve("reports.jsonl"));
+        assertThat(retriedLines).hasSize(n + 2);
+        assertThat(retriedLines.subList(1, n)).isEqualTo(wholeLines.subList(1, n));
+        assertSameResults(jsonLines(retried), jsonLines(full));
+        assertSameResults(filesOf(transientError), wholeFiles);
+        assertSameResults(liveRecords(transientError), wholeFiles);
+        // Read back, the new records are the live ones: nothing is left to do, and the astronaut is judged.
+        CliRun after = detectInto(folder, transientError, "--resume");
+        assertThat(after.err()).contains("(5 done before, 0 now)").contains("1 error");
+        assertSameResults(filesOf(transientError), wholeFiles);
+
+        CliRun retryAlone = detectInto(folder, dir.resolve("out-retry-alone"), "--retry-errors");
+        assertThat(retryAlone.exitCode()).isEqualTo(2);
+        assertThat(retryAlone.errLines()).as(retryAlone.err()).isEqualTo(1);
+        assertThat(retryAlone.err()).startsWith("unmask: ").contains("--retry-errors").contains("--resume");
+        assertThat(dir.resolve("out-retry-alone")).doesNotExist();
 
         // Only a last line can be torn by a kill; a damaged line before it is not guessed at.
         Path damaged = dir.resolve("out-damaged");
@@ -420,6 +468,17 @@ class DetectCommandTest {
                 out.toString()));
         a.addAll(List.of(extra));
         return CliRun.of(a.toArray(String[]::new));
+    }
+
+    /** reports.jsonl read as a resume reads it: the last record of each path, without its source; sorted by path. */
+    static List<JsonNode> liveRecords(Path out) throws java.io.IOException {
+        Map<String, JsonNode> live = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(out.resolve("reports.jsonl"))) {
+            ObjectNode record = (ObjectNode) StrictJson.parse(line, "line");
+            String path = record.remove("source").path("path").asText();
+            live.put(path, record);
+        }
+        return live.values().stream().sorted(java.util.Comparator.comparing((JsonNode r) -> r.path("path").asText())).toList();
     }
 
     static List<JsonNode> filesOf(Path out) {
