@@ -1,26 +1,15 @@
 package dev.unmask.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.unmask.core.Golden;
-import dev.unmask.core.data.Datalist;
 import dev.unmask.core.detector.Detector;
 import dev.unmask.core.io.StrictJson;
-import dev.unmask.media.FacePipeline;
-import dev.unmask.media.PipelineConfig;
 import dev.unmask.media.TestMedia;
-import dev.unmask.media.face.FaceDetectorKind;
 import java.awt.image.BufferedImage;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,23 +34,15 @@ class ConvNetDetectorCommandTest {
         backbone = Golden.copyModel("effnet_b0", dir.resolve("effnet_b0"));
         root = dir.resolve("faces");
         FaceSet.of(5, 48, 32).byVideo().write(dir, root);
-        Map<String, Object> contract;
-        try (FacePipeline p = FacePipeline.open(FaceDetectorKind.BLAZEFACE, PipelineConfig.DEFAULT)) {
-            contract = p.contract().toMap();
-        }
-        Files.writeString(dir.resolve("contract.json"), StrictJson.mapper().writeValueAsString(contract));
+        Path contract = FaceSet.writeBlazeFaceContract(dir);
         detector = dir.resolve("effnet.unmask");
         CliRun t = CliRun.of(train(detector, "--epochs", "3", "--batch", "8", "--lr", "0.01", "--crop-contract",
-                dir.resolve("contract.json").toString()));
+                contract.toString()));
         assertThat(t.exitCode()).as(t.err()).isZero();
     }
 
     static String[] train(Path out, String... extra) {
-        List<String> a = new ArrayList<>(List.of("train", "--backbone", backbone.toString(), "--train", dir.resolve("train.csv").toString(),
-                "--val", dir.resolve("val.csv").toString(), "--root", root.toString(), "--out", out.toString(),
-                "--cache", dir.resolve("cache").toString(), "--image-size", Integer.toString(SIZE)));
-        a.addAll(List.of(extra));
-        return a.toArray(String[]::new);
+        return FaceSet.trainArgs(dir, root, backbone, out, SIZE, extra);
     }
 
     @Test
@@ -83,26 +64,9 @@ class ConvNetDetectorCommandTest {
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(again.err()).contains("all 48 records present");
 
-        Path evalOut = dir.resolve("eval");
-        int code = FreshJvm.run(dir.resolve("eval.log"), "eval", "--detector", detector.toString(), "--test", dir.resolve("val.csv").toString(),
-                "--root", root.toString(), "--out", evalOut.toString());
-        assertThat(code).as(Files.readString(dir.resolve("eval.log"))).isZero();
+        Path evalOut = FaceSet.assertFreshJvmEvalScoresAsLoaded(dir, root, detector, SIZE);
         assertThat(StrictJson.read(evalOut.resolve("metrics.json")).path("pooled").path("frame").path("threshold").asDouble())
                 .isEqualTo(manifest.path("threshold").asDouble());
-        Map<String, Double> fresh = new LinkedHashMap<>();
-        Files.readAllLines(evalOut.resolve("scores.csv")).stream().skip(1).forEach(l -> {
-            String[] f = l.replace("\"", "").split(",");
-            fresh.put(f[0], Double.parseDouble(f[2]));
-        });
-        Datalist val = Datalist.read(dir.resolve("val.csv"), root);
-        assertThat(fresh).hasSize(val.size());
-        try (NDManager m = NDManager.newBaseManager(); Detector d = Detector.load(detector, null, m)) {
-            for (Datalist.Item item : val.items()) {
-                float[] x = d.preprocessing().load(item.file());
-                float s = d.score(m.create(x, new Shape(1, 3, SIZE, SIZE)))[0];
-                assertThat(fresh.get(item.relativePath())).as(item.relativePath()).isCloseTo(s, within(1e-6));
-            }
-        }
     }
 
     @Test

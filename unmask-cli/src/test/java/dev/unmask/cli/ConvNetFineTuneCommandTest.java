@@ -1,21 +1,15 @@
 package dev.unmask.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.unmask.core.Golden;
 import dev.unmask.core.checkpoint.SafeTensors;
-import dev.unmask.core.data.Datalist;
 import dev.unmask.core.detector.Detector;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.model.ModelDirectory;
-import dev.unmask.media.FacePipeline;
-import dev.unmask.media.PipelineConfig;
 import dev.unmask.media.TestMedia;
-import dev.unmask.media.face.FaceDetectorKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,23 +41,15 @@ class ConvNetFineTuneCommandTest {
         backbone = Golden.copyModel("effnet_b0", dir.resolve("effnet_b0"));
         root = dir.resolve("faces");
         FaceSet.of(5, 40, 32).write(dir, root);
-        Map<String, Object> contract;
-        try (FacePipeline p = FacePipeline.open(FaceDetectorKind.BLAZEFACE, PipelineConfig.DEFAULT)) {
-            contract = p.contract().toMap();
-        }
-        Files.writeString(dir.resolve("contract.json"), StrictJson.mapper().writeValueAsString(contract));
+        Path contract = FaceSet.writeBlazeFaceContract(dir);
         detector = dir.resolve("effnet-ft.unmask");
         trained = CliRun.of(train(detector, "--approach", "finetune", "--blocks", "2", "--epochs", "2", "--batch", "16", "--crop-contract",
-                dir.resolve("contract.json").toString()));
+                contract.toString()));
         assertThat(trained.exitCode()).as(trained.err()).isZero();
     }
 
     static String[] train(Path out, String... extra) {
-        List<String> a = new ArrayList<>(List.of("train", "--backbone", backbone.toString(), "--train", dir.resolve("train.csv").toString(),
-                "--val", dir.resolve("val.csv").toString(), "--root", root.toString(), "--out", out.toString(),
-                "--cache", dir.resolve("cache").toString(), "--image-size", Integer.toString(SIZE)));
-        a.addAll(List.of(extra));
-        return a.toArray(String[]::new);
+        return FaceSet.trainArgs(dir, root, backbone, out, SIZE, extra);
     }
 
     @Test
@@ -105,23 +91,7 @@ class ConvNetFineTuneCommandTest {
                     .isEqualTo(base.unitTensors(0).get("blocks.5.0.conv_pwl.weight").toFloatArray());
         }
 
-        Path evalOut = dir.resolve("eval");
-        int code = FreshJvm.run(dir.resolve("eval.log"), "eval", "--detector", detector.toString(), "--test", dir.resolve("val.csv").toString(),
-                "--root", root.toString(), "--out", evalOut.toString());
-        assertThat(code).as(Files.readString(dir.resolve("eval.log"))).isZero();
-        Map<String, Double> fresh = new LinkedHashMap<>();
-        Files.readAllLines(evalOut.resolve("scores.csv")).stream().skip(1).forEach(l -> {
-            String[] f = l.replace("\"", "").split(",");
-            fresh.put(f[0], Double.parseDouble(f[2]));
-        });
-        Datalist val = Datalist.read(dir.resolve("val.csv"), root);
-        assertThat(fresh).hasSize(val.size());
-        try (NDManager m = NDManager.newBaseManager(); Detector d = Detector.load(detector, null, m)) {
-            for (Datalist.Item item : val.items()) {
-                float s = d.score(m.create(d.preprocessing().load(item.file()), new Shape(1, 3, SIZE, SIZE)))[0];
-                assertThat(fresh.get(item.relativePath())).as(item.relativePath()).isCloseTo(s, within(1e-6));
-            }
-        }
+        FaceSet.assertFreshJvmEvalScoresAsLoaded(dir, root, detector, SIZE);
     }
 
     @Test

@@ -1,12 +1,27 @@
 package dev.unmask.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.unmask.core.data.Datalist;
+import dev.unmask.core.detector.Detector;
+import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.model.BuiltinModels;
+import dev.unmask.media.FacePipeline;
+import dev.unmask.media.PipelineConfig;
+import dev.unmask.media.face.FaceDetectorKind;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.IntUnaryOperator;
 import javax.imageio.ImageIO;
@@ -60,6 +75,58 @@ record FaceSet(long seed, int count, int trainCount, boolean videoFolders, IntUn
         }
         Files.writeString(dir.resolve("train.csv"), train.toString());
         Files.writeString(dir.resolve("val.csv"), val.toString());
+    }
+
+    /**
+     * {@code unmask train}'s arguments on a set written by {@link #write}: train.csv and val.csv in
+     * {@code dir}, the images under {@code root}, the feature cache in {@code dir/cache}; then
+     * {@code extra}.
+     */
+    static String[] trainArgs(Path dir, Path root, Path backbone, Path out, int imageSize, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "--backbone", backbone.toString(), "--train", dir.resolve("train.csv").toString(),
+                "--val", dir.resolve("val.csv").toString(), "--root", root.toString(), "--out", out.toString(),
+                "--cache", dir.resolve("cache").toString(), "--image-size", Integer.toString(imageSize)));
+        a.addAll(List.of(extra));
+        return a.toArray(String[]::new);
+    }
+
+    /**
+     * Writes {@code dir/contract.json}, the crop contract of BlazeFace at the default settings, for
+     * {@code train --crop-contract}: the faces are drawn, not cropped, but declaring the contract
+     * detect reproduces lets the trained detector judge real photos and videos.
+     */
+    static Path writeBlazeFaceContract(Path dir) throws IOException {
+        Path file = dir.resolve("contract.json");
+        try (FacePipeline p = FacePipeline.open(FaceDetectorKind.BLAZEFACE, PipelineConfig.DEFAULT)) {
+            Files.writeString(file, StrictJson.mapper().writeValueAsString(p.contract().toMap()));
+        }
+        return file;
+    }
+
+    /**
+     * Runs {@code unmask eval} on the set's val.csv in a fresh JVM, into {@code dir/eval}, and
+     * checks that its scores.csv holds every validation image with the score the detector file,
+     * loaded in this JVM, gives it (within 1e-6). Returns eval's output folder.
+     */
+    static Path assertFreshJvmEvalScoresAsLoaded(Path dir, Path root, Path detector, int imageSize) throws IOException, InterruptedException {
+        Path evalOut = dir.resolve("eval");
+        int code = FreshJvm.run(dir.resolve("eval.log"), "eval", "--detector", detector.toString(), "--test", dir.resolve("val.csv").toString(),
+                "--root", root.toString(), "--out", evalOut.toString());
+        assertThat(code).as(Files.readString(dir.resolve("eval.log"))).isZero();
+        Map<String, Double> fresh = new LinkedHashMap<>();
+        Files.readAllLines(evalOut.resolve("scores.csv")).stream().skip(1).forEach(l -> {
+            String[] f = l.replace("\"", "").split(",");
+            fresh.put(f[0], Double.parseDouble(f[2]));
+        });
+        Datalist val = Datalist.read(dir.resolve("val.csv"), root);
+        assertThat(fresh).hasSize(val.size());
+        try (NDManager m = NDManager.newBaseManager(); Detector d = Detector.load(detector, null, m)) {
+            for (Datalist.Item item : val.items()) {
+                float s = d.score(m.create(d.preprocessing().load(item.file()), new Shape(1, 3, imageSize, imageSize)))[0];
+                assertThat(fresh.get(item.relativePath())).as(item.relativePath()).isCloseTo(s, within(1e-6));
+            }
+        }
+        return evalOut;
     }
 
     /** A drawn face with some noise, fakes with a bright patch on the cheek; 70×70 so the trainer resizes it to 56. */
