@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
             "With --detect: where detect's time goes on one video (decoding and sampling, face detection, the model) and its"
                     + " end-to-end time (by default a 10 s 720p H.264 clip and a ViT-S/14 detector with random weights).",
             "With --train: training epochs with the feature / frozen-prefix cache against recomputing the frozen blocks every batch"
-                    + " (by default ViT-S/14 with random weights, 64 synthetic images, the probe and finetune with k = 1 and 4)."})
+                    + " (by default ViT-S/14 with random weights, 64 synthetic images, the probe and finetune with k = 1 and 4;"
+                    + " ConvNets too: the probe on pooled features, finetune over the last k units, a unit being a stage or the head conv)."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -82,11 +83,12 @@ final class BenchCommand implements Callable<Integer> {
     int images;
 
     @Option(names = "--blocks", split = ",", defaultValue = "1,4", paramLabel = "K",
-            description = "--train: the k values of Approach 2 (last k blocks trained). Default: ${DEFAULT-VALUE}.")
+            description = "--train: the k values of Approach 2 (last k units trained: ViT blocks; ConvNet stages, the head conv counting as"
+                    + " the last). Default: ${DEFAULT-VALUE}.")
     List<Integer> blocks;
 
     @Option(names = "--features", defaultValue = "cls_concat_4", paramLabel = "VARIANT",
-            description = "--train: the probe's feature variant. Default: ${DEFAULT-VALUE}.")
+            description = "--train: the probe's feature variant. Default: ${DEFAULT-VALUE} for a ViT, pooled for a ConvNet.")
     String features;
 
     @Option(names = "--epochs", defaultValue = "2", paramLabel = "N",
@@ -106,8 +108,14 @@ final class BenchCommand implements Callable<Integer> {
         void close();
     }
 
-    private static final Map<String, String> CONVNETS = Map.of(
+    /** Bench names of the ConvNets and their timm architectures. */
+    static final Map<String, String> CONVNETS = Map.of(
             "effb0", "efficientnet_b0", "effb4", "efficientnet_b4", "xception", "legacy_xception");
+
+    /** The timm config of a bench ConvNet: its architecture with ImageNet's 1000-class classifier, as the Hub checkpoints have. */
+    static ObjectNode convNetConfig(String name) {
+        return StrictJson.mapper().createObjectNode().put("architecture", CONVNETS.get(name)).put("num_classes", 1000);
+    }
 
     private Subject open(String name, NDManager manager) {
         if (name.equals("vits14") || name.equals("vitb14")) {
@@ -131,9 +139,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             };
         }
-        String arch = CONVNETS.get(name);
-        ObjectNode config = StrictJson.mapper().createObjectNode().put("architecture", arch).put("num_classes", 1000);
-        ConvNet net = ConvNets.random(arch, config, manager);
+        ConvNet net = ConvNets.random(CONVNETS.get(name), convNetConfig(name), manager);
         return new Subject() {
             public double flops(int s) {
                 return net.flopsPerImage(s, s);
@@ -285,11 +291,12 @@ final class BenchCommand implements Callable<Integer> {
         var parsed = spec.commandLine().getParseResult();
         String model = parsed.hasMatchedOption("--models") ? models.get(0) : "vits14";
         if (models.size() > 1 && parsed.hasMatchedOption("--models")) {
-            throw new UserError("--train measures one backbone at a time; give one of vits14, vitb14 to --models");
+            throw new UserError("--train measures one backbone at a time; give one of vits14, vitb14, effb0, effb4, xception to --models");
         }
         String[] parts = model.split("@", 2);
-        if (!parts[0].equals("vits14") && !parts[0].equals("vitb14")) {
-            throw new UserError("--train needs a ViT: vits14 or vitb14 (got \"" + model + "\")");
+        boolean vit = parts[0].equals("vits14") || parts[0].equals("vitb14");
+        if (!vit && !CONVNETS.containsKey(parts[0])) {
+            throw new UserError("--train measures one of vits14, vitb14, effb0, effb4, xception (got \"" + model + "\")");
         }
         int side = size;
         if (parts.length == 2) {
@@ -299,20 +306,45 @@ final class BenchCommand implements Callable<Integer> {
                 throw new UserError("bad input side in \"" + model + "\"");
             }
         }
-        if (side < 14 || side > 1022 || side % 14 != 0) {
-            throw new UserError("input side " + side + " must be a multiple of 14 between 14 and 1022");
-        }
-        ViTConfig cfg = parts[0].equals("vits14") ? BuiltinModels.vitSmall14() : BuiltinModels.vitBase14();
         if (images < 2 || images > 100_000) {
             throw new UserError("--images must be between 2 and 100000");
         }
         if (epochs < 1 || epochs > 1000) {
             throw new UserError("--epochs must be between 1 and 1000");
         }
+        List<String> units;
+        String unitNote;
+        // The k of Approach 2 needs something frozen before it to cache: a ViT keeps its patch
+        // embedding only, so k stops one short of its depth; a ConvNet's stem is never trained.
+        int maxBlocks;
+        if (vit) {
+            if (side < 14 || side > 1022 || side % 14 != 0) {
+                throw new UserError("input side " + side + " must be a multiple of 14 between 14 and 1022");
+            }
+            ViTConfig cfg = parts[0].equals("vits14") ? BuiltinModels.vitSmall14() : BuiltinModels.vitBase14();
+            units = java.util.stream.IntStream.range(0, cfg.depth()).mapToObj(i -> "blocks." + i).toList();
+            unitNote = "a unit (k) is one transformer block, " + cfg.depth() + " in all; frozen before them: the patch embedding and the"
+                    + " blocks not trained";
+            maxBlocks = cfg.depth() - 1;
+        } else {
+            int min;
+            try (NDManager m = NDManager.newBaseManager(); ConvNet net = ConvNets.random(CONVNETS.get(parts[0]), convNetConfig(parts[0]), m)) {
+                units = net.unitNames();
+                min = net.minimumInputSize();
+            }
+            if (side < min || side > 1024) {
+                throw new UserError("input side " + side + " for " + parts[0] + " must be between " + min + " and 1024");
+            }
+            unitNote = "a unit (k) is one stage of blocks (" + units.get(0) + " … " + units.get(units.size() - 2) + ") or, last, the head"
+                    + " convolution " + units.get(units.size() - 1) + ", counted from the end, " + units.size() + " in all; the stem is always"
+                    + " frozen";
+            maxBlocks = units.size();
+        }
         for (int k : blocks) {
-            if (k < 1 || k >= cfg.depth()) {
-                throw new UserError("--blocks values must be between 1 and " + (cfg.depth() - 1) + " (with k = " + cfg.depth()
-                        + " nothing is frozen, so there is nothing to cache)");
+            if (k < 1 || k > maxBlocks) {
+                throw new UserError("--blocks values must be between 1 and " + maxBlocks + " for " + parts[0]
+                        + (vit ? " (with k = " + units.size() + " nothing is frozen, so there is nothing to cache)"
+                        : " (" + String.join(", ", units) + ")"));
             }
         }
         Integer batch = null;
@@ -322,8 +354,13 @@ final class BenchCommand implements Callable<Integer> {
             }
             batch = batches.get(0);
         }
-        FeatureVariant probe = FeatureVariant.parse(features);
-        TrainingBenchmark.Plan plan = new TrainingBenchmark.Plan(parts[0], cfg, side, images, probe, List.copyOf(blocks), batch, epochs);
+        FeatureVariant probe = vit || parsed.hasMatchedOption("--features") ? FeatureVariant.parse(features) : FeatureVariant.POOLED;
+        if (probe.forConvNets() == vit) {
+            throw new UserError("--features " + probe + (vit ? " is for ConvNets; a ViT's probe reads tokens, e.g. cls_concat_4"
+                    : " reads ViT tokens; a ConvNet's probe reads " + FeatureVariant.POOLED + " (its last map, global-average-pooled)"));
+        }
+        TrainingBenchmark.Plan plan = new TrainingBenchmark.Plan(parts[0], units, unitNote, side, images, probe, List.copyOf(blocks), batch,
+                epochs);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         double loadBefore = loadAverage();
@@ -341,19 +378,21 @@ final class BenchCommand implements Callable<Integer> {
             report.put("threads", threads).put("cores", Runtime.getRuntime().availableProcessors());
             report.put("load_average_before", loadBefore).put("load_average_after", loadAfter).put("wall_s", wall);
             report.put("timed", timed);
+            report.put("unit", unitNote);
             ArrayNode a = report.putArray("results");
-            rows.forEach(r -> a.add(TrainingBenchmark.json(r)));
+            rows.forEach(r -> a.add(TrainingBenchmark.json(plan, r)));
             out.println(report.toPrettyString());
         } else {
             out.printf(java.util.Locale.ROOT, "training %s at %d px: %d train + %d validation images, %d epoch(s) each way, %d threads,"
                     + " load average %.2f before, %.2f after%n", parts[0], side, images, val, epochs, threads, loadBefore, loadAfter);
             out.println("(" + timed + "; medians over the epochs)");
+            out.println("(" + unitNote + ")");
             out.printf(java.util.Locale.ROOT, "%-27s %5s %11s %11s %13s %13s %9s %9s  %s%n", "approach", "batch", "cache fill", "1st epoch",
                     "epoch, cache", "recomputing", "speed-up", "(CPU)", "target");
             for (TrainingBenchmark.Row r : rows) {
                 String target = r.approach() == Approach.PROBE
                         ? String.format(java.util.Locale.ROOT, "later/first %.2f %% (< 2 %%)", 100 * r.cachedEpoch() / r.firstEpoch())
-                        : r.blocks() == 1 ? "speed-up >= 4" : "";
+                        : TrainingBenchmark.hasSpeedupTarget(plan, r) ? "speed-up >= 4" : "";
                 String cpu = Double.isNaN(r.speedupCpu()) ? "-" : String.format(java.util.Locale.ROOT, "%.1fx", r.speedupCpu());
                 out.printf(java.util.Locale.ROOT, "%-27s %5d %9.3f s %9.3f s %11.3f s %11.3f s %8.1fx %9s  %s%n", r.label(), r.batch(),
                         r.cacheFill(), r.firstEpoch(), r.cachedEpoch(), r.recomputedEpoch(), r.speedup(), cpu, target);

@@ -124,6 +124,52 @@ class BenchCommandTest {
         assertThat(rows.get(2).has("target")).isFalse();
     }
 
+    /**
+     * The same benchmark on a ConvNet (EfficientNet-B0 at 64 px, 8 images, one epoch each way):
+     * the probe reads pooled features, finetune trains the last k units counted from conv_head,
+     * and every time is a finite positive number.
+     */
+    @Test
+    void trainBenchTimesAConvNetByUnits() throws Exception {
+        CliRun r = CliRun.of("bench", "--train", "--models", "effb0@64", "--images", "8", "--blocks", "1,2", "--epochs", "1", "--batch", "8",
+                "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        // B0 has 7 stages and conv_head: k = 1 caches the output of all 7 stages, k = 2 that of the first 6; 8 + 4 images each.
+        assertThat(r.err()).contains("computing features/pooled/1 for 12 images", "computing prefix/convnet/7 for 12 images",
+                "computing prefix/convnet/6 for 12 images");
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("model").asText()).isEqualTo("effb0");
+        assertThat(j.get("size").asInt()).isEqualTo(64);
+        assertThat(j.get("unit").asText()).contains("blocks.0", "blocks.6", "conv_head", "8 in all", "stem");
+        JsonNode rows = j.get("results");
+        assertThat(rows).hasSize(3);
+        assertThat(rows.get(0).get("approach").asText()).isEqualTo("probe");
+        assertThat(rows.get(0).get("features").asText()).isEqualTo("pooled");
+        assertThat(rows.get(0).get("frozen_blocks").asInt()).isEqualTo(8);
+        assertThat(rows.get(0).get("trained_units")).isEmpty();
+        assertThat(rows.get(1).get("trained_units").toString()).isEqualTo("[\"conv_head\"]");
+        assertThat(rows.get(2).get("trained_units").toString()).isEqualTo("[\"blocks.6\",\"conv_head\"]");
+        for (int i = 1; i <= 2; i++) {
+            assertThat(rows.get(i).get("approach").asText()).isEqualTo("finetune");
+            assertThat(rows.get(i).get("features").asText()).isEqualTo("pooled");
+            assertThat(rows.get(i).get("frozen_blocks").asInt()).isEqualTo(8 - i);
+            // The k = 1 target is reasoned from a ViT's equal blocks; a ConvNet's units are not.
+            assertThat(rows.get(i).has("target")).isFalse();
+        }
+        for (JsonNode row : rows) {
+            assertThat(row.get("batch").asInt()).isEqualTo(8);
+            for (String k : new String[] {"cached_epochs_s", "recomputed_epochs_s"}) {
+                assertThat(row.get(k)).hasSize(1);
+                assertThat(row.get(k).get(0).asDouble()).as(k).isPositive().isFinite();
+            }
+            for (String k : new String[] {"cache_fill_s", "first_epoch_s", "cached_epoch_s", "recomputed_epoch_s", "speedup"}) {
+                assertThat(row.get(k).asDouble()).as(k).isPositive().isFinite();
+            }
+            assertThat(row.get("speedup").asDouble()).isCloseTo(row.get("recomputed_epoch_s").asDouble() / row.get("cached_epoch_s").asDouble(),
+                    org.assertj.core.data.Percentage.withPercentage(1e-9));
+        }
+    }
+
     @Test
     void trainBenchPrintsATable() {
         CliRun r = CliRun.of("bench", "--train", "--size", "28", "--images", "4", "--blocks", "3", "--epochs", "1", "--features", "cls_last");
@@ -134,7 +180,9 @@ class BenchCommandTest {
 
     @Test
     void trainBenchRefusesWhatItCannotMeasure() {
-        for (String[] args : new String[][] {{"bench", "--train", "--models", "effb0"}, {"bench", "--train", "--blocks", "12"},
+        for (String[] args : new String[][] {{"bench", "--train", "--models", "resnet50"}, {"bench", "--train", "--models", "effb0", "--blocks", "9"},
+            {"bench", "--train", "--models", "effb0", "--features", "cls_last"}, {"bench", "--train", "--features", "pooled"},
+            {"bench", "--train", "--models", "xception@abc"}, {"bench", "--train", "--blocks", "12"},
             {"bench", "--train", "--blocks", "0"}, {"bench", "--train", "--images", "1"}, {"bench", "--train", "--epochs", "0"},
             {"bench", "--train", "--batch", "8,16"}, {"bench", "--train", "--features", "cls_nine"}, {"bench", "--train", "--size", "100"},
             {"bench", "--train", "--models", "vits14,vitb14"}, {"bench", "--train", "--detect"}}) {

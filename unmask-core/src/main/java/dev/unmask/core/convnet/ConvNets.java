@@ -2,10 +2,19 @@ package dev.unmask.core.convnet;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.checkpoint.SafeTensors;
+import dev.unmask.core.checkpoint.SafeTensorsWriter;
+import dev.unmask.core.io.AtomicFiles;
+import dev.unmask.core.io.StrictJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Entry point: which timm ConvNet names we implement, and loading one from a Hub model directory. */
 public final class ConvNets {
@@ -32,6 +41,11 @@ public final class ConvNets {
      * misshapen or unexpected tensor in a {@link UserError}.
      */
     public static ConvNet load(String architecture, JsonNode config, SafeTensors weights, NDManager manager) {
+        return load(architecture, config, weights, manager, null);
+    }
+
+    private static ConvNet load(String architecture, JsonNode config, SafeTensors weights, NDManager manager,
+                                Map<String, SafeTensorsWriter.Tensor> drawn) {
         if (!supports(architecture)) {
             throw new UserError("unknown ConvNet architecture \"" + architecture + "\"; supported: "
                     + String.join(", ", architectures()));
@@ -43,8 +57,8 @@ public final class ConvNets {
         }
         TimmConfig cfg = new TimmConfig(name, config);
         return EfficientNet.supports(name)
-                ? EfficientNet.load(name, cfg, weights, manager)
-                : Xception.load(name, cfg, weights, manager);
+                ? EfficientNet.load(name, cfg, weights, manager, drawn)
+                : Xception.load(name, cfg, weights, manager, drawn);
     }
 
     /**
@@ -53,6 +67,25 @@ public final class ConvNets {
      */
     public static ConvNet random(String architecture, JsonNode config, NDManager manager) {
         return load(architecture, config, null, manager);
+    }
+
+    /**
+     * Writes a model directory ({@code config.json} + {@code model.safetensors}, timm's tensor
+     * names, BatchNorm unfolded, classifier included) holding the weights {@link #random} draws,
+     * so that everything that reads a backbone from disk (training, detectors) can run the real
+     * network without a download.
+     *
+     * @param config a timm Hub config naming {@code architecture}; written as given
+     */
+    public static Path writeRandom(Path dir, String architecture, ObjectNode config) throws IOException {
+        Map<String, SafeTensorsWriter.Tensor> drawn = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager()) {
+            load(architecture, config, null, m, drawn).close();
+            Files.createDirectories(dir);
+            SafeTensorsWriter.write(dir.resolve("model.safetensors"), drawn, Map.of("format", "pt", "unmask", "random-bench"));
+            AtomicFiles.writeString(dir.resolve("config.json"), StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(config));
+            return dir;
+        }
     }
 
     /**

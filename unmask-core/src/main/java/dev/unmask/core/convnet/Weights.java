@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.unmask.core.UserError;
 import dev.unmask.core.checkpoint.SafeTensors;
+import dev.unmask.core.checkpoint.SafeTensorsWriter;
 import dev.unmask.core.checkpoint.TensorInfo;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -22,18 +23,21 @@ final class Weights {
     private final SafeTensors source;
     private final NDManager manager;
     private final java.util.SplittableRandom random;
+    /** Random mode only, when asked for: every drawn tensor as a checkpoint holds it (BatchNorm unfolded). */
+    private final Map<String, SafeTensorsWriter.Tensor> drawn;
     private final Map<String, long[]> declared = new LinkedHashMap<>();
     /** The convolutions' tensors as the network uses them (BatchNorm folded in), by canonical name. */
     private final Map<String, NDArray> convTensors = new LinkedHashMap<>();
 
     private Weights(SafeTensors source, NDManager manager) {
-        this(source, manager, null);
+        this(source, manager, null, null);
     }
 
-    private Weights(SafeTensors source, NDManager manager, java.util.SplittableRandom random) {
+    private Weights(SafeTensors source, NDManager manager, java.util.SplittableRandom random, Map<String, SafeTensorsWriter.Tensor> drawn) {
         this.source = source;
         this.manager = manager;
         this.random = random;
+        this.drawn = drawn;
     }
 
     /**
@@ -41,9 +45,18 @@ final class Weights {
      * the tensors it needs. {@code what} describes the configuration for error messages.
      */
     static <T> T load(SafeTensors checkpoint, NDManager manager, String what, Function<Weights, T> build) {
+        return load(checkpoint, manager, what, build, null);
+    }
+
+    /**
+     * As {@link #load(SafeTensors, NDManager, String, Function)}; without a checkpoint the weights
+     * are seeded random values of the real shapes (for benchmarks), and {@code drawn}, when not
+     * null, receives them as a checkpoint of the architecture would hold them.
+     */
+    static <T> T load(SafeTensors checkpoint, NDManager manager, String what, Function<Weights, T> build,
+                      Map<String, SafeTensorsWriter.Tensor> drawn) {
         if (checkpoint == null) {
-            // Seeded random weights of the real shapes, for benchmarks (no checkpoint to verify).
-            return build.apply(new Weights(null, manager, new java.util.SplittableRandom(1)));
+            return build.apply(new Weights(null, manager, new java.util.SplittableRandom(1), drawn));
         }
         Weights declaring = new Weights(null, null);
         build.apply(declaring);
@@ -85,7 +98,11 @@ final class Weights {
     float[] floats(String name, long... shape) {
         declared.put(name, shape);
         if (random != null) {
-            return randomValues(name, shape);
+            float[] v = randomValues(name, shape);
+            if (drawn != null) {
+                drawn.put(name, new SafeTensorsWriter.Tensor(shape, v));
+            }
+            return v;
         }
         return reading() ? source.readFloats(name) : null;
     }
