@@ -180,12 +180,15 @@ final class TrainingBenchmark {
             double[][] cpu = new double[2][epochs];
             for (int e = 0; e < epochs; e++) {
                 for (FrozenPart f : FrozenPart.values()) {
-                    PhaseClock clock = new PhaseClock(progress);
+                    EpochCpuClock clock = new EpochCpuClock(progress);
                     TrainingRun.Result r = train(s, f, name + "-" + f.name().toLowerCase(java.util.Locale.ROOT) + "-" + e, name, clock);
                     wall[f.ordinal()][e] = r.history().get(0).seconds();
                     cpu[f.ordinal()][e] = clock.epochCpu();
                     if (f == FrozenPart.CACHED && e == 0) {
-                        fill = clock.cacheFill();
+                        if (Double.isNaN(r.cacheFillSeconds())) {
+                            throw new IllegalStateException("the cached run filled no cache");
+                        }
+                        fill = r.cacheFillSeconds();
                     }
                 }
             }
@@ -194,30 +197,19 @@ final class TrainingBenchmark {
     }
 
     /**
-     * Times the phases of a one-epoch run as it reports them: the cache fill is the phase that
-     * computes the frozen part's output ("computing features/…" or "computing prefix/…"); the
-     * epoch runs from the start of the "training" phase to its epoch summary, which is reported
-     * before the checkpoint is written, as the epoch's own wall-clock seconds are taken.
+     * The process CPU time of a one-epoch run's epoch: from the start of its training steps to
+     * the end of its validation, before the checkpoint is written, as the epoch's own wall-clock
+     * seconds are taken. Everything else is passed on to the shown progress.
      */
-    private static final class PhaseClock implements Progress {
+    private static final class EpochCpuClock implements Progress {
         private static final com.sun.management.OperatingSystemMXBean OS =
                 (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         private final Progress shown;
-        private String phase = "";
-        private long started;
-        private long cpuAtTraining = -1;
-        private double fill = Double.NaN;
+        private long cpuAtStart = -1;
         private double epochCpu = Double.NaN;
 
-        PhaseClock(Progress shown) {
+        EpochCpuClock(Progress shown) {
             this.shown = shown;
-        }
-
-        double cacheFill() {
-            if (Double.isNaN(fill)) {
-                throw new IllegalStateException("the run filled no cache");
-            }
-            return fill;
         }
 
         double epochCpu() {
@@ -228,12 +220,19 @@ final class TrainingBenchmark {
         }
 
         @Override
-        public void start(String phase, long total) {
-            this.phase = phase;
-            this.started = System.nanoTime();
-            if (phase.startsWith("training ")) {
-                cpuAtTraining = OS.getProcessCpuTime();
+        public void epochStarted(int epoch) {
+            cpuAtStart = OS.getProcessCpuTime();
+        }
+
+        @Override
+        public void epochFinished(TrainingRun.EpochRecord record) {
+            if (cpuAtStart >= 0 && Double.isNaN(epochCpu)) {
+                epochCpu = (OS.getProcessCpuTime() - cpuAtStart) / 1e9;
             }
+        }
+
+        @Override
+        public void start(String phase, long total) {
             shown.start(phase, total);
         }
 
@@ -244,17 +243,11 @@ final class TrainingBenchmark {
 
         @Override
         public void finish(String summary) {
-            if (phase.startsWith("computing ")) {
-                fill = (System.nanoTime() - started) / 1e9;
-            }
             shown.finish(summary);
         }
 
         @Override
         public void message(String line) {
-            if (line.startsWith("epoch ") && cpuAtTraining >= 0 && Double.isNaN(epochCpu)) {
-                epochCpu = (OS.getProcessCpuTime() - cpuAtTraining) / 1e9;
-            }
             shown.message(line);
         }
     }

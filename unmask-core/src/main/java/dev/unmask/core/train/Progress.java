@@ -20,6 +20,12 @@ public interface Progress {
     /** A line of its own (an epoch summary, a skipped file). */
     void message(String line);
 
+    /** An epoch's training steps begin (for listeners that time epochs; nothing to show). */
+    default void epochStarted(int epoch) {}
+
+    /** An epoch's training and validation are done, before its checkpoint is written. */
+    default void epochFinished(TrainingRun.EpochRecord record) {}
+
     Progress SILENT = new Progress() {
         @Override
         public void start(String phase, long total) {}

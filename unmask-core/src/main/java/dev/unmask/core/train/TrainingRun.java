@@ -75,17 +75,21 @@ public final class TrainingRun {
     public record EpochRecord(int epoch, double trainLoss, double valLoss, double valAuc, double valEer, double valAcc, double seconds) {}
 
     /**
-     * @param validation metrics of the best epoch at its EER threshold
-     * @param valScores  the best epoch's validation scores, in the order of {@code valItems}
+     * @param validation       metrics of the best epoch at its EER threshold
+     * @param valScores        the best epoch's validation scores, in the order of {@code valItems}
+     * @param cacheFillSeconds wall-clock seconds this run spent filling the feature or prefix cache
+     *                         (near 0 when it was already full); NaN when the run used no cache
      */
     public record Result(Path detector, int bestEpoch, int epochsRun, boolean stoppedEarly, BinaryMetrics validation, double threshold,
-                         List<EpochRecord> history, List<String> skipped, List<Datalist.Item> valItems, float[] valScores) {}
+                         List<EpochRecord> history, List<String> skipped, List<Datalist.Item> valItems, float[] valScores,
+                         double cacheFillSeconds) {}
 
     private final TrainSettings s;
     private final Inputs in;
     private final Progress progress;
     private final FrozenPart frozenPart;
     private final Path trainDir;
+    private double cacheFillSeconds = Double.NaN;
 
     private TrainingRun(TrainSettings s, Inputs in, Progress progress, FrozenPart frozen) {
         this.s = s;
@@ -192,8 +196,10 @@ public final class TrainingRun {
                 } else {
                     cache = TensorCache.open(in.cacheRoot(), key);
                     // Augmented training images differ every epoch, so only validation images go to the cache.
+                    long fillStart = System.nanoTime();
                     bad = TrainingData.fill(cache, augment ? List.of(val) : List.of(train, val), pre, EXTRACT_BATCH, frozenOutput, manager,
                             skipped, progress);
+                    cacheFillSeconds = (System.nanoTime() - fillStart) / 1e9;
                     valSource = TrainingData.cached(cache);
                     if (augment) {
                         bad = new java.util.HashSet<>(bad);
@@ -347,6 +353,7 @@ public final class TrainingRun {
         long stepsDone = 0;
         for (int epoch = st.epochsDone + 1; epoch <= s.epochs() && !stoppedEarly; epoch++) {
             long t0 = System.nanoTime();
+            progress.epochStarted(epoch);
             int[] order = RandomStreams.permutation(train.size(), s.seed(), epoch);
             TrainingData.Source source = trainSource.apply(epoch);
             double lossSum = 0;
@@ -369,6 +376,7 @@ public final class TrainingRun {
             EpochRecord rec = new EpochRecord(epoch, lossSum / train.size(), ev.loss, ev.metrics.auc(), ev.metrics.eer(), ev.metrics.acc(),
                     (System.nanoTime() - t0) / 1e9);
             st.history.add(rec);
+            progress.epochFinished(rec);
             boolean better = st.bestEpoch == 0 || rec.valEer() < st.bestEer;
             if (better) {
                 st.bestEpoch = epoch;
@@ -405,7 +413,7 @@ public final class TrainingRun {
         }
         List<String> skippedText = skipped.stream().map(k -> k.list() + " " + k.path() + ": " + k.reason()).toList();
         return new Result(in.out(), st.bestEpoch, st.epochsDone, stoppedEarly, metrics, threshold, List.copyOf(st.history), skippedText,
-                val.items(), st.bestScores);
+                val.items(), st.bestScores, cacheFillSeconds);
     }
 
     private record Evaluation(float[] scores, double loss, BinaryMetrics metrics) {}

@@ -75,6 +75,8 @@ class FrozenPartTest {
             assertThat(recomputed.history().get(e).trainLoss()).as("epoch %d train loss", e + 1)
                     .isCloseTo(cached.history().get(e).trainLoss(), org.assertj.core.data.Offset.offset(1e-5));
         }
+        assertThat(cached.cacheFillSeconds()).as("time the cached run spent filling its cache").isPositive();
+        assertThat(recomputed.cacheFillSeconds()).as("a run without a cache reports no fill time").isNaN();
         assertThat(recomputed.valScores()).hasSameSizeAs(cached.valScores());
         for (int i = 0; i < cached.valScores().length; i++) {
             assertThat(recomputed.valScores()[i]).as("validation score %d", i)
