@@ -1,6 +1,11 @@
 package dev.unmask.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.unmask.api.BatchListener;
+import dev.unmask.api.BatchReport;
+import dev.unmask.api.CheckOptions;
+import dev.unmask.api.Detector;
+import dev.unmask.api.FileCheck;
 import dev.unmask.core.UserError;
 import dev.unmask.core.checkpoint.SafeTensorsWriter;
 import dev.unmask.core.data.Datalist;
@@ -25,9 +30,6 @@ import dev.unmask.media.PipelineConfig;
 import dev.unmask.media.crop.FaceCropper;
 import dev.unmask.media.crop.ResizeKernel;
 import dev.unmask.media.demo.SyntheticFakes;
-import dev.unmask.media.detect.DetectSettings;
-import dev.unmask.media.detect.FileReport;
-import dev.unmask.media.detect.Verdict;
 import dev.unmask.media.face.Box;
 import dev.unmask.media.face.FaceDetectorKind;
 import java.io.IOException;
@@ -160,23 +162,34 @@ final class DemoCommand implements Callable<Integer> {
                 trained.validation().eer(), trained.threshold());
 
         Path detectOut = dir.resolve("detect");
-        DetectSettings ds = new DetectSettings(16, true, 3, null, detectOut, 64);
-        PipelineConfig base = PipelineConfig.DEFAULT.withSampler(PipelineConfig.DEFAULT.sampler().withFrames(frames));
-        List<FileReport> reports = new ArrayList<>();
+        CheckOptions options = CheckOptions.defaults().withFrames(frames).withOut(detectOut).withExplanations(3, null);
         o.println("unmask detect --explain on the samples:");
-        DetectCommand.Outcome outcome = DetectCommand.run(detectorFile, null, samples.stream().map(Sample::file).toList(), base, ds, false, null,
-                n -> ProgressBar.start(err, System.console() != null, "detect", n, ProgressBar.Unit.of("files")), f -> {
-                    reports.add(f.report());
-                    o.println("  " + DetectCommand.line(f.json()));
+        BatchReport outcome;
+        try (Detector detector = Detector.load(detectorFile)) {
+            outcome = detector.checkAll(samples.stream().map(Sample::file).toList(), options, new BatchListener() {
+                private ProgressBar bar;
+
+                @Override
+                public void started(int toDo, int doneBefore) {
+                    bar = ProgressBar.start(err, System.console() != null, "detect", toDo, ProgressBar.Unit.of("files"));
+                }
+
+                @Override
+                public void fileDone(FileCheck check, boolean earlier) {
+                    bar.hide();
+                    o.println("  " + DetectCommand.line(check));
                     o.flush();
-                });
-        DetectCommand.writeReport(detectOut.resolve("report.json"), outcome.report());
+                    bar.advance(null);
+                }
+            });
+        }
+        List<FileCheck> reports = outcome.files();
 
         ObjectNode summary = StrictJson.mapper().createObjectNode();
         o.println();
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
-            FileReport rep = reports.get(i);
+            FileCheck rep = reports.get(i);
             if (s.fake() && s.poses() != null && rep.explanation() != null && !rep.explanation().overlays().isEmpty()) {
                 double[] h = heatInSwappedRegion(rep, s, new FaceCropper(crops.margin(), size, crops.kernel()), size);
                 o.printf(Locale.ROOT, "Explanations of %s: %.0f%% of the overlays' heat lies on the swapped region, which covers %.0f%% of"
@@ -206,7 +219,7 @@ final class DemoCommand implements Callable<Integer> {
         AtomicFiles.writeString(dir.resolve("demo.json"), StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
         o.printf(Locale.ROOT, "Done in %.0f s.%n", (System.nanoTime() - t0) / 1e9);
         o.flush();
-        return outcome.count(Verdict.ERROR) > 0 ? DetectCommand.EXIT_SOME_FILES_FAILED : 0;
+        return outcome.summary().error() > 0 ? DetectCommand.EXIT_SOME_FILES_FAILED : 0;
     }
 
     /**
@@ -376,21 +389,22 @@ final class DemoCommand implements Callable<Integer> {
      * the face crop the ellipse covers (what a map spread evenly would put there), both averaged
      * over the overlays.
      */
-    static double[] heatInSwappedRegion(FileReport rep, Sample s, FaceCropper cropper, int size) {
+    static double[] heatInSwappedRegion(FileCheck rep, Sample s, FaceCropper cropper, int size) {
         double heat = 0;
         double area = 0;
         int n = 0;
-        for (FileReport.Overlay ov : rep.explanation().overlays()) {
+        for (FileCheck.Overlay ov : rep.explanation().overlays()) {
             if (ov.frame() >= s.poses().size()) {
                 continue;
             }
-            Box face = rep.faces().stream().filter(f -> f.frame() == ov.frame() && f.track() == ov.track()).findFirst().orElseThrow().box();
+            FileCheck.Box b = rep.frameScores().stream().filter(f -> f.frame() == ov.frame() && f.track() == ov.track()).findFirst().orElseThrow().box();
+            Box face = new Box(b.x(), b.y(), b.width(), b.height());
             Box crop = cropper.region(face);
             SyntheticFakes.Ellipse swapped = SyntheticFakes.swappedRegion(s.source(), s.poses().get(ov.frame()), FRAME_SIDE);
             double inside = 0;
             double total = 0;
             int pixelsInside = 0;
-            HeatMap map = ov.map();
+            HeatMap map = ov.heatMap();
             for (int y = 0; y < size; y++) {
                 for (int x = 0; x < size; x++) {
                     double v = map.at(x * map.width() / size, y * map.height() / size);

@@ -1,40 +1,26 @@
 package dev.unmask.cli;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.unmask.api.BatchListener;
+import dev.unmask.api.BatchReport;
+import dev.unmask.api.CheckOptions;
+import dev.unmask.api.Detector;
+import dev.unmask.api.FileCheck;
+import dev.unmask.api.LoadOptions;
 import dev.unmask.core.UserError;
-import dev.unmask.core.detector.Detector;
 import dev.unmask.core.explain.ExplanationMethod;
-import dev.unmask.core.io.AtomicFiles;
-import dev.unmask.core.io.Hashing;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.progress.ProgressBar;
-import dev.unmask.media.FacePipeline;
-import dev.unmask.media.PipelineConfig;
 import dev.unmask.media.dataset.MediaFilesUnder;
-import dev.unmask.media.detect.CropRecipe;
 import dev.unmask.media.detect.DetectJournal;
-import dev.unmask.media.detect.DetectSettings;
-import dev.unmask.media.detect.DetectionRun;
-import dev.unmask.media.detect.FileReport;
-import dev.unmask.media.detect.Verdict;
-import dev.unmask.media.face.FaceDetectorKind;
 import dev.unmask.media.face.FaceSelection;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
-import java.util.function.IntFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -111,175 +97,45 @@ final class DetectCommand implements Callable<Integer> {
         FaceSelection selection = FaceSelection.parse(faces);
         ExplanationMethod method = explainMethod.equals("auto") ? null : ExplanationMethod.parse(explainMethod);
         Path outDir = out != null ? out : explain ? DEFAULT_OUT : null;
-        if (outDir != null && Files.exists(outDir) && !Files.isDirectory(outDir)) {
-            throw new UserError(outDir + " is a file; --out names a folder");
-        }
-        if (resume && outDir == null) {
-            throw new UserError("--resume needs --out DIR, the folder of the run to finish");
-        }
         if (retryErrors && !resume) {
             throw new UserError("--retry-errors goes with --resume (and --out DIR): it retries the failed files of an earlier run");
         }
-        if (outDir != null) {
-            DetectJournal.refuseEarlierRun(outDir, resume);
-        }
-        DetectSettings settings = new DetectSettings(batch, explain, explainTop, method, outDir, 64);
-        PipelineConfig base = PipelineConfig.DEFAULT.withSampler(PipelineConfig.DEFAULT.sampler().withFrames(frames)).withSelection(selection);
+        CheckOptions options = new CheckOptions(frames, selection, batch, explain, explainTop, method, outDir,
+                !resume ? CheckOptions.Resume.NO : retryErrors ? CheckOptions.Resume.RETRY_ERRORS : CheckOptions.Resume.YES);
         List<Path> files = expand(inputs);
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        boolean terminal = System.console() != null;
-        Outcome outcome = run(detector, backbone, files, base, settings, assumeCrop, outDir == null ? null : new Results(outDir, resume, retryErrors),
-                n -> ProgressBar.start(err, terminal, "detect", n, ProgressBar.Unit.of("files")), f -> {
-                    stdout.println(json ? jsonLine(f.json()) : line(f.json()));
-                    stdout.flush();
-                });
-        if (outDir != null) {
-            writeReport(outDir.resolve(DetectJournal.REPORT), outcome.report());
+        BatchReport report;
+        try (Detector d = Detector.load(detector, new LoadOptions(backbone, assumeCrop))) {
+            report = d.checkAll(files, options, printer(stdout, err, json, "detect"));
         }
-        err.println(outcome.summary() + (outDir != null ? "; report: " + outDir.resolve(DetectJournal.REPORT) : ""));
+        err.println(report.summaryLine() + (outDir != null ? "; report: " + outDir.resolve(DetectJournal.REPORT) : ""));
         stdout.flush();
         err.flush();
-        return outcome.count(Verdict.ERROR) > 0 ? EXIT_SOME_FILES_FAILED : 0;
+        return report.summary().error() > 0 ? EXIT_SOME_FILES_FAILED : 0;
     }
 
-    /**
-     * Results kept in {@code dir} as each file is done ({@link DetectJournal}); {@code resume} keeps
-     * an earlier run's, all but its {@code error} verdicts when {@code retryErrors}.
-     */
-    record Results(Path dir, boolean resume, boolean retryErrors) {}
+    /** Prints each file's report as it is done (a line of text, or of JSON) under a progress bar over the files. */
+    static BatchListener printer(PrintWriter stdout, PrintWriter err, boolean json, String label) {
+        return new BatchListener() {
+            private ProgressBar bar;
 
-    /**
-     * A file judged, in batch order.
-     *
-     * @param json   its report, as printed with --json and kept in report.json
-     * @param report the report as made now, or null when an earlier run made it (resumed)
-     */
-    record Finished(int index, ObjectNode json, FileReport report) {}
+            @Override
+            public void started(int toDo, int doneBefore) {
+                bar = ProgressBar.start(err, System.console() != null, label, toDo, ProgressBar.Unit.of("files"));
+            }
 
-    /** What a batch gave: the verdict counts, report.json's content, and how many files an earlier run had done. */
-    record Outcome(Map<Verdict, Integer> counts, ObjectNode report, double seconds, int doneBefore) {
-        int count(Verdict v) {
-            return counts.getOrDefault(v, 0);
-        }
-
-        String summary() {
-            int n = counts.values().stream().mapToInt(Integer::intValue).sum();
-            return String.format(Locale.ROOT, "detect: %d file%s in %.1f s: %d fake, %d real, %d no_face, %d error", n, n == 1 ? "" : "s", seconds,
-                    count(Verdict.FAKE), count(Verdict.REAL), count(Verdict.NO_FACE), count(Verdict.ERROR))
-                    + (doneBefore > 0 ? String.format(Locale.ROOT, " (%d done before, %d now)", doneBefore, n - doneBefore) : "");
-        }
-    }
-
-    /**
-     * Loads the detector, checks its crop contract, runs the batch; shared with {@code unmask demo}.
-     * With {@code results}, each file's report is kept there as it is done, and files an earlier
-     * run did are not done again; {@code onFile} gets every file in batch order either way.
-     */
-    static Outcome run(Path detectorFile, Path backboneDir, List<Path> files, PipelineConfig base, DetectSettings settings, boolean assumeCrop,
-                       Results results, IntFunction<ProgressBar> progress, Consumer<Finished> onFile) {
-        long t0 = System.nanoTime();
-        Map<Verdict, Integer> counts = new EnumMap<>(Verdict.class);
-        ObjectNode report = StrictJson.mapper().createObjectNode();
-        int[] doneBefore = {0};
-        try (NDManager manager = NDManager.newBaseManager(); Detector d = Detector.load(detectorFile, backboneDir, manager)) {
-            CropRecipe recipe = CropRecipe.of(d.manifest(), detectorFile, assumeCrop ? CropRecipe.assumed(FaceDetectorKind.BLAZEFACE) : null);
-            PipelineConfig config = recipe.apply(base);
-            try (FacePipeline pipeline = FacePipeline.open(recipe.faceDetector(), config)) {
-                recipe.requireReproducedBy(pipeline.contract(), detectorFile);
-                DetectionRun run = new DetectionRun(d, pipeline, settings);
-                ObjectNode det = report.putObject("detector");
-                det.put("path", detectorFile.toAbsolutePath().toString());
-                det.put("approach", d.manifest().path("approach").asText());
-                det.put("features", d.manifest().path("head").path("features").asText());
-                det.put("threshold", d.threshold());
-                det.put("backbone", d.manifest().path("backbone").path("name").asText());
-                det.put("backbone_sha256", d.manifest().path("backbone").path("sha256").asText());
-                det.set("crop_contract", StrictJson.mapper().valueToTree(pipeline.contract().toMap()));
-                det.put("crop_contract_declared", recipe.declared());
-                ObjectNode s = report.putObject("settings");
-                s.put("frames", config.sampler().frames());
-                s.put("faces", config.selection().name().toLowerCase(Locale.ROOT));
-                s.put("batch", settings.batch());
-                s.put("video_score", "mean fake probability over a face's sampled frames; the file's score is the highest face score");
-                if (settings.explain()) {
-                    s.put("explain_top", settings.explainTop());
-                    s.put("explanation_method", run.method().id());
-                    s.put("explanation", run.method().description());
-                }
-                ArrayNode list = report.putArray("files");
-                try (DetectJournal journal = results == null ? null : DetectJournal.open(results.dir(), identity(detectorFile, report),
-                        results.resume())) {
-                    // What each file is now, taken once: the record made from it says so, and a resume compares with it.
-                    List<DetectJournal.Source> sources = files.stream().map(f -> journal == null ? null : DetectJournal.Source.of(f)).toList();
-                    ObjectNode[] earlier = new ObjectNode[files.size()];
-                    for (int i = 0; i < files.size(); i++) {
-                        earlier[i] = journal == null ? null : journal.finished(sources.get(i));
-                        if (earlier[i] != null && results.retryErrors() && verdictOf(earlier[i]) == Verdict.ERROR) {
-                            earlier[i] = null;
-                        }
-                        doneBefore[0] += earlier[i] == null ? 0 : 1;
-                    }
-                    ProgressBar bar = progress.apply(files.size() - doneBefore[0]);
-                    int[] next = {0};
-                    Consumer<Finished> emit = f -> {
-                        counts.merge(verdictOf(f.json()), 1, Integer::sum);
-                        list.add(f.json());
-                        // The bar leaves the terminal while a file's line is printed, and comes back with the count.
-                        bar.hide();
-                        onFile.accept(f);
-                    };
-                    try {
-                        run.run(files, i -> earlier[i] == null, r -> {
-                            for (; next[0] < r.index(); next[0]++) {
-                                emit.accept(new Finished(next[0], earlier[next[0]], null));
-                            }
-                            ObjectNode json = r.toJson();
-                            if (journal != null) {
-                                journal.append(sources.get(r.index()), json);
-                            }
-                            emit.accept(new Finished(r.index(), json, r));
-                            next[0]++;
-                            bar.advance(null);
-                        });
-                        for (; next[0] < files.size(); next[0]++) {
-                            emit.accept(new Finished(next[0], earlier[next[0]], null));
-                        }
-                    } finally {
-                        bar.close();
-                    }
+            @Override
+            public void fileDone(FileCheck check, boolean earlier) {
+                // The bar leaves the terminal while a file's line is printed, and comes back with the count.
+                bar.hide();
+                stdout.println(json ? jsonLine(check) : line(check));
+                stdout.flush();
+                if (!earlier) {
+                    bar.advance(null);
                 }
             }
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        ObjectNode sum = report.putObject("summary");
-        for (Verdict v : Verdict.values()) {
-            sum.put(v.id(), counts.getOrDefault(v, 0));
-        }
-        sum.put("wall_s", seconds);
-        return new Outcome(counts, report, seconds, doneBefore[0]);
-    }
-
-    /** What a run's results depend on, which a resumed run must share: the detector's bytes, its crops, sampling and explanations. */
-    private static ObjectNode identity(Path detectorFile, ObjectNode report) {
-        ObjectNode id = StrictJson.mapper().createObjectNode();
-        id.put("detector_sha256", Hashing.sha256(detectorFile));
-        id.set("crop_contract", report.path("detector").path("crop_contract").deepCopy());
-        ObjectNode settings = ((ObjectNode) report.path("settings")).deepCopy();
-        // Batching changes how fast, not what.
-        settings.remove("batch");
-        id.set("settings", settings);
-        return id;
-    }
-
-    private static Verdict verdictOf(JsonNode json) {
-        String id = json.path("verdict").asText();
-        for (Verdict v : Verdict.values()) {
-            if (v.id().equals(id)) {
-                return v;
-            }
-        }
-        throw new UserError("a kept report has an unknown verdict: " + id);
+        };
     }
 
     /** Files named, and media files found under folders named, in order. */
@@ -300,16 +156,7 @@ final class DetectCommand implements Callable<Integer> {
         return files;
     }
 
-    static void writeReport(Path file, ObjectNode report) {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            AtomicFiles.writeString(file, StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot write the report (" + StrictJson.oneLine(e.getMessage()) + ")");
-        }
-    }
-
-    static String jsonLine(JsonNode report) {
+    static String jsonLine(Object report) {
         try {
             return StrictJson.mapper().writeValueAsString(report);
         } catch (JsonProcessingException e) {
@@ -317,20 +164,20 @@ final class DetectCommand implements Callable<Integer> {
         }
     }
 
-    /** A file's report in one line of text, from its JSON (which is all that is kept of a file an earlier run did). */
-    static String line(JsonNode r) {
-        String verdict = r.path("verdict").asText();
-        String path = r.path("path").asText();
-        int frames = r.path("frames").asInt();
-        int faces = r.path("faces").asInt();
-        return switch (verdictOf(r)) {
-            case FAKE, REAL -> String.format(Locale.ROOT, "%-7s %.3f  %s  (%d frame%s, %d face%s, %.1f s)", verdict, r.path("score").asDouble(), path,
-                    frames, frames == 1 ? "" : "s", faces, faces == 1 ? "" : "s", r.path("timings").path("wall_s").asDouble(Double.NaN))
-                    + (r.path("explanation").path("overlays").size() > 0
-                    ? "  overlays: " + Path.of(r.path("explanation").path("overlays").get(0).path("file").asText()).getParent() : "");
+    /** A file's report in one line of text. */
+    static String line(FileCheck r) {
+        String verdict = r.verdict().id();
+        String path = r.path();
+        int frames = r.frames();
+        int faces = r.faces();
+        return switch (r.verdict()) {
+            case FAKE, REAL -> String.format(Locale.ROOT, "%-7s %.3f  %s  (%d frame%s, %d face%s, %.1f s)", verdict, r.score(), path,
+                    frames, frames == 1 ? "" : "s", faces, faces == 1 ? "" : "s", r.timings().wall() == null ? Double.NaN : r.timings().wall())
+                    + (r.explanation() != null && !r.explanation().overlays().isEmpty()
+                    ? "  overlays: " + Path.of(r.explanation().overlays().get(0).file()).getParent() : "");
             case NO_FACE -> String.format(Locale.ROOT, "%-7s   -    %s  (no face in %d frame%s)", verdict, path, frames, frames == 1 ? "" : "s");
             case ERROR -> {
-                String error = r.path("error").asText();
+                String error = r.error();
                 yield String.format(Locale.ROOT, "%-7s   -    %s: %s", verdict, path, error.startsWith(path + ": ") ? error.substring(path.length() + 2) : error);
             }
         };

@@ -1,5 +1,6 @@
 package dev.unmask.cli;
 
+import dev.unmask.api.Unmask;
 import dev.unmask.core.UserError;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -28,7 +29,7 @@ public final class Main {
     }
 
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        EngineSettings.apply();
+        Unmask.configureEngine();
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The one place that touches the PyTorch engine's autograd. Gradients are libtorch's
@@ -16,9 +17,58 @@ import ai.djl.training.GradientCollector;
 public final class Autograd {
     private Autograd() {}
 
-    /** Records operations until closed; outside it libtorch's grad mode is off (DJL's default). */
+    /**
+     * One recording at a time in the process: DJL's PyTorch collector is a single flag per JVM (a
+     * second one, from any thread, fails), so explanations and training steps on different
+     * threads take turns here instead of failing. Reentrant: a recording thread may nest.
+     */
+    private static final ReentrantLock RECORDING = new ReentrantLock(true);
+
+    /**
+     * Records operations until closed; outside it libtorch's grad mode is off (DJL's default).
+     * Waits while another thread records; closing the collector lets the next one in.
+     */
     public static GradientCollector record() {
-        return Engine.getInstance().newGradientCollector();
+        RECORDING.lock();
+        try {
+            return new Exclusive(Engine.getInstance().newGradientCollector());
+        } catch (RuntimeException | Error e) {
+            RECORDING.unlock();
+            throw e;
+        }
+    }
+
+    /** The engine's collector, holding {@link #RECORDING} until closed (on the thread that opened it). */
+    private static final class Exclusive implements GradientCollector {
+        private final GradientCollector inner;
+        private boolean closed;
+
+        Exclusive(GradientCollector inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void backward(NDArray target) {
+            inner.backward(target);
+        }
+
+        @Override
+        public void zeroGradients() {
+            inner.zeroGradients();
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                inner.close();
+            } finally {
+                RECORDING.unlock();
+            }
+        }
     }
 
     public static void requireGradient(NDArray parameter, boolean required) {

@@ -1,5 +1,8 @@
 package dev.unmask.media.detect;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /** What detect says about one file. */
 public enum Verdict {
     FAKE("fake"),
@@ -15,7 +18,19 @@ public enum Verdict {
         this.id = id;
     }
 
+    @JsonValue
     public String id() {
         return id;
+    }
+
+    /** The verdict named {@code id} in a report (fake, real, no_face, error). */
+    @JsonCreator
+    public static Verdict of(String id) {
+        for (Verdict v : values()) {
+            if (v.id.equals(id)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown verdict: " + id);
     }
 }

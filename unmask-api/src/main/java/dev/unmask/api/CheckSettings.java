@@ -1,0 +1,20 @@
+package dev.unmask.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+/**
+ * The settings a batch ran with, as its report states them.
+ *
+ * @param videoScore        the rule that turns frame scores into the file's score, in words
+ * @param explainTop        overlays per file, when explanations were made
+ * @param explanationMethod its id, when explanations were made
+ * @param explanation       what that method shows, in words
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonPropertyOrder({"frames", "faces", "batch", "video_score", "explain_top", "explanation_method", "explanation"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record CheckSettings(int frames, String faces, Integer batch, String videoScore, Integer explainTop, String explanationMethod,
+        String explanation) {}
