@@ -4,18 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.unmask.core.Golden;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class FeaturesCommandTest {
 
-    /** A golden case directory (skips when ../shared/golden is absent), via core's test helper. */
+    /** A golden case directory (testdata/golden; a missing one fails), via core's test helper. */
     static Path golden(String name) {
         return dev.unmask.core.Golden.dir(name);
     }
@@ -37,8 +39,16 @@ class FeaturesCommandTest {
         return Math.sqrt(num / den);
     }
 
+    static List<String> vitCases() {
+        return Golden.cases(Golden.Family.VIT);
+    }
+
+    static List<String> convNetCases() {
+        return Golden.cases(Golden.Family.CONVNET);
+    }
+
     @ParameterizedTest(name = "unmask features --json reproduces {0}")
-    @ValueSource(strings = {"dinov2_orig_tiny_reg", "dinov2_hf_small2", "dino_v1_tiny", "timm_vit_tiny", "mae_tiny"})
+    @MethodSource("vitCases")
     void jsonOutputMatchesGoldenCase(String name) throws Exception {
         Path dir = golden(name);
         CliRun r = CliRun.of("features", "--model", dir.toString(), "--image", dir.resolve("input.png").toString(), "--json");
@@ -56,7 +66,7 @@ class FeaturesCommandTest {
     }
 
     @ParameterizedTest(name = "unmask features --json reproduces ConvNet {0}")
-    @ValueSource(strings = {"effnet_b0", "effnetv2_b0_tf", "xception_f16"})
+    @MethodSource("convNetCases")
     void convNetJsonOutputMatchesGoldenCase(String name) throws Exception {
         Path dir = golden(name);
         CliRun r = CliRun.of("features", "--model", dir.toString(), "--image", dir.resolve("input.png").toString(), "--json");

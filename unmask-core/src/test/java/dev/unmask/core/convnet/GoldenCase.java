@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.unmask.core.Golden;
 import dev.unmask.core.io.StrictJson;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -16,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 
-/** One folder of shared/golden: its config, its input as the reference normalised it, its outputs. */
+/** One ConvNet folder of the golden cases: its config, its input as the reference normalised it, its outputs. */
 final class GoldenCase {
     final Path dir;
     final JsonNode config;
@@ -25,9 +26,7 @@ final class GoldenCase {
     final JsonNode expectedF64;
 
     GoldenCase(String name) {
-        String root = System.getProperty("unmask.golden");
-        assertThat(root).as("system property unmask.golden (set by surefire)").isNotNull();
-        dir = Path.of(root, name);
+        dir = Golden.dir(name);
         config = StrictJson.read(dir.resolve("config.json"));
         expected = StrictJson.read(dir.resolve("expected.json"));
         expectedF64 = StrictJson.read(dir.resolve("expected_f64.json"));

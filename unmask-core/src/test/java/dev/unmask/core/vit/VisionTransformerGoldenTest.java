@@ -11,15 +11,23 @@ import dev.unmask.core.image.ImageTensor;
 import dev.unmask.core.model.ModelDirectory;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** Our ViT against the official DINOv2, DINO v1, timm and MAE code on the same random weights. */
+/**
+ * Our ViT against the official DINOv2, DINO v1, timm and MAE code on the same random weights: every
+ * ViT case under the golden root, each key of its expected.json that the ViT produces.
+ */
 class VisionTransformerGoldenTest {
 
+    static List<String> cases() {
+        return Golden.cases(Golden.Family.VIT);
+    }
+
     @ParameterizedTest(name = "{0} matches the research code")
-    @ValueSource(strings = {"dinov2_orig_tiny_reg", "dinov2_hf_small2", "dino_v1_tiny", "timm_vit_tiny", "mae_tiny"})
+    @MethodSource("cases")
     void matchesReferenceOutputs(String name) throws Exception {
         Path dir = Golden.dir(name);
         JsonNode exp = Golden.expected(name);
