@@ -1,33 +1,23 @@
 package dev.unmask.cli;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.unmask.api.EvalReport;
+import dev.unmask.api.Evaluation;
 import dev.unmask.core.UserError;
-import dev.unmask.core.data.Datalist;
-import dev.unmask.core.data.Preprocessing;
-import dev.unmask.core.detector.Detector;
-import dev.unmask.core.detector.TrainingLog;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.StrictJson;
-import dev.unmask.core.metrics.MetricsReport;
 import dev.unmask.core.metrics.VideoAggregation;
 import dev.unmask.core.train.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+
 
 /** {@code unmask eval}: a detector on test lists, with the threshold it chose on validation data. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -37,7 +27,6 @@ import picocli.CommandLine.Spec;
                     + " with manipulation ids, each method is reported against all real items.",
             "acc/hter use the threshold stored in the detector (chosen at the validation EER), never the test set's own."})
 final class EvalCommand implements Callable<Integer> {
-    static final int BATCH = 16;
 
     @Spec
     CommandSpec spec;
@@ -66,174 +55,55 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Bootstrap seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    /** One scored image. */
-    record Scored(String list, String path, int label, String video, double score) {}
+    @Option(names = "--json", description = "Print the metrics (metrics.json's content) as JSON instead of the summary lines.")
+    boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UserError(out + " is a file; --out names a folder");
         }
         VideoAggregation aggregation = VideoAggregation.parse(videoAgg);
-        List<Datalist> lists = new ArrayList<>();
-        for (Path t : tests) {
-            lists.add(Datalist.read(t, root));
-        }
         Progress progress = Progress.console(spec.commandLine().getErr(), System.console() != null);
-        List<Scored> scored = new ArrayList<>();
-        List<String> skipped = new ArrayList<>();
-        ObjectNode detectorInfo;
-        double threshold;
-        List<TrainingLog.Epoch> trainingLog;
-        try (NDManager m = NDManager.newBaseManager(); Detector d = Detector.load(detector, backbone, m)) {
-            threshold = d.threshold();
-            trainingLog = d.trainingLog();
-            detectorInfo = StrictJson.mapper().createObjectNode();
-            detectorInfo.put("path", detector.toAbsolutePath().toString());
-            detectorInfo.put("approach", d.manifest().path("approach").asText());
-            detectorInfo.put("features", d.manifest().path("head").path("features").asText());
-            detectorInfo.put("threshold", threshold);
-            detectorInfo.put("backbone_sha256", d.manifest().path("backbone").path("sha256").asText());
-            detectorInfo.set("crop_contract", d.manifest().path("crop_contract"));
-            for (int li = 0; li < lists.size(); li++) {
-                Datalist list = lists.get(li);
-                String name = listName(li);
-                progress.start("scoring " + list.source(), list.size());
-                score(d, m, list, name, lists.size() > 1 ? name + ":" : "", scored, skipped, progress);
-                progress.finish(null);
-            }
-        }
-        if (scored.isEmpty()) {
-            throw new UserError("no test image could be scored");
-        }
-        MetricsReport.Options options = new MetricsReport.Options(threshold, aggregation, bootstrap, seed);
-        ObjectNode root = StrictJson.mapper().createObjectNode();
-        root.set("detector", detectorInfo);
-        root.set("pooled", report(scored, options, "all lists"));
-        if (lists.size() > 1) {
-            ObjectNode per = root.putObject("lists");
-            for (int li = 0; li < lists.size(); li++) {
-                String name = listName(li);
-                ObjectNode o = report(scored.stream().filter(s -> s.list().equals(name)).toList(), options, name);
-                o.put("source", lists.get(li).source().toString());
-                per.set(name, o);
-            }
-        }
-        TreeSet<Integer> methods = new TreeSet<>();
-        scored.forEach(s -> {
-            if (s.label() > 0) {
-                methods.add(s.label());
-            }
-        });
-        if (methods.size() > 1) {
-            // Each method against ALL real items: a list of one method's fakes alone has no AUC.
-            ObjectNode per = root.putObject("methods");
-            for (int method : methods) {
-                per.set(Integer.toString(method),
-                        report(scored.stream().filter(s -> s.label() == 0 || s.label() == method).toList(), options, "method " + method));
-            }
-        }
-        ArrayNode sk = root.putArray("skipped");
-        skipped.forEach(sk::add);
+        EvalReport report = Evaluation.run(detector, backbone, tests, root, aggregation, bootstrap, seed, progress);
         try {
             Files.createDirectories(out);
-            AtomicFiles.writeString(out.resolve("scores.csv"), scoresCsv(scored));
-            AtomicFiles.writeString(out.resolve("metrics.json"), StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
-            EvalPlots.write(out, scored);
-            EvalPlots.writeTraining(out, trainingLog);
+            AtomicFiles.writeString(out.resolve("scores.csv"), scoresCsv(report.scores()));
+            AtomicFiles.writeString(out.resolve("metrics.json"), StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            EvalPlots.write(out, report.scores());
+            EvalPlots.writeTraining(out, report.trainingLog());
         } catch (IOException e) {
             throw new UserError(out + ": cannot write results (" + StrictJson.oneLine(e.getMessage()) + ")");
         }
         var o = spec.commandLine().getOut();
-        var f = root.path("pooled").path("frame");
-        o.printf(Locale.ROOT, "scored     %d images%s%n", scored.size(), skipped.isEmpty() ? "" : ", skipped " + skipped.size());
+        if (json) {
+            o.println(StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            o.flush();
+            return 0;
+        }
+        var f = report.pooled().path("frame");
+        double threshold = report.detector().threshold();
+        o.printf(Locale.ROOT, "scored     %d images%s%n", report.scores().size(), report.skipped().isEmpty() ? "" : ", skipped " + report.skipped().size());
         o.printf(Locale.ROOT, "frames     AUC %.4f, EER %.4f, at threshold %.6f: acc %.4f, HTER %.4f%n", f.path("auc").asDouble(),
                 f.path("eer").asDouble(), threshold, f.path("acc").asDouble(), f.path("hter").asDouble());
-        if (root.path("pooled").has("video")) {
-            var v = root.path("pooled").path("video");
+        if (report.pooled().has("video")) {
+            var v = report.pooled().path("video");
             o.printf(Locale.ROOT, "videos     AUC %.4f, EER %.4f, acc %.4f (%s of frame scores)%n", v.path("auc").asDouble(),
                     v.path("eer").asDouble(), v.path("acc").asDouble(), aggregation.label());
         }
         o.printf(Locale.ROOT, "written    %s, %s, %s, %s%n", out.resolve("scores.csv"), out.resolve("metrics.json"),
                 out.resolve("roc.png"), out.resolve("histogram.png"));
-        if (!trainingLog.isEmpty()) {
-            o.printf(Locale.ROOT, "           %s (from the detector's log of %d epochs)%n", out.resolve(EvalPlots.TRAINING_PNG), trainingLog.size());
+        if (!report.trainingLog().isEmpty()) {
+            o.printf(Locale.ROOT, "           %s (from the detector's log of %d epochs)%n", out.resolve(EvalPlots.TRAINING_PNG), report.trainingLog().size());
         }
         o.flush();
         return 0;
     }
 
-    private static String listName(int i) {
-        return "test" + (i + 1);
-    }
-
-    private static void score(Detector d, NDManager m, Datalist list, String name, String videoPrefix, List<Scored> scored,
-                              List<String> skipped, Progress progress) {
-        Preprocessing pre = d.preprocessing();
-        List<Datalist.Item> batch = new ArrayList<>();
-        List<float[]> pixels = new ArrayList<>();
-        int done = 0;
-        for (Datalist.Item item : list.items()) {
-            try {
-                pixels.add(pre.load(item.file()));
-                batch.add(item);
-            } catch (UserError e) {
-                skipped.add(name + " " + item.relativePath() + ": " + e.getMessage());
-                progress.message("skipping " + item.relativePath() + ": " + e.getMessage());
-            }
-            done++;
-            if (batch.size() == BATCH || done == list.size() && !batch.isEmpty()) {
-                float[] flat = new float[pixels.size() * pre.valuesPerImage()];
-                for (int i = 0; i < pixels.size(); i++) {
-                    System.arraycopy(pixels.get(i), 0, flat, i * pre.valuesPerImage(), pre.valuesPerImage());
-                }
-                try (NDManager scope = m.newSubManager()) {
-                    float[] s = d.score(scope.create(flat, new Shape(pixels.size(), 3, pre.size(), pre.size())));
-                    for (int i = 0; i < s.length; i++) {
-                        Datalist.Item it = batch.get(i);
-                        scored.add(new Scored(name, it.relativePath(), it.label(), videoPrefix + it.video(), s[i]));
-                    }
-                }
-                batch.clear();
-                pixels.clear();
-            }
-            progress.update(done, null);
-        }
-    }
-
-    private static ObjectNode report(List<Scored> items, MetricsReport.Options options, String what) {
-        double[] scores = new double[items.size()];
-        boolean[] fake = new boolean[items.size()];
-        int[] video = new int[items.size()];
-        Map<String, Integer> ids = new HashMap<>();
-        Map<String, Boolean> videoFake = new HashMap<>();
-        String mixed = null;
-        for (int i = 0; i < scores.length; i++) {
-            Scored s = items.get(i);
-            scores[i] = s.score();
-            fake[i] = s.label() > 0;
-            video[i] = ids.computeIfAbsent(s.video(), k -> ids.size());
-            if (videoFake.merge(s.video(), fake[i], (a, b) -> a == b ? a : null) == null && mixed == null) {
-                mixed = s.video();
-            }
-        }
-        try {
-            // Without a video column the folder is the video; a folder of both real and fake
-            // frames is not one video, so the video level is left out rather than made up.
-            ObjectNode o = MetricsReport.compute(scores, fake, mixed == null ? video : null, ids.size(), options).toJson();
-            if (mixed != null) {
-                o.put("video_level", "left out: '" + mixed + "' holds both real and fake items (give a video column to group frames)");
-            }
-            return o;
-        } catch (UserError e) {
-            throw new UserError(what + ": " + e.getMessage(), e);
-        }
-    }
-
     /** path,label,score,video — readable by {@code unmask metrics}; scores exact (the float widened to double). */
-    static String scoresCsv(List<Scored> scored) {
+    static String scoresCsv(List<EvalReport.Scored> scored) {
         StringBuilder sb = new StringBuilder("path,label,score,video\n");
-        for (Scored s : scored) {
+        for (EvalReport.Scored s : scored) {
             sb.append(quote(s.path())).append(',').append(s.label()).append(',').append(Double.toString(s.score())).append(',')
                     .append(quote(s.video())).append('\n');
         }

@@ -1,5 +1,6 @@
 package dev.unmask.cli;
 
+import dev.unmask.api.EvalReport;
 import dev.unmask.core.detector.TrainingLog;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.metrics.Roc;
@@ -28,9 +29,9 @@ final class EvalPlots {
 
     private EvalPlots() {}
 
-    static void write(Path out, List<EvalCommand.Scored> scored) throws IOException {
+    static void write(Path out, List<EvalReport.Scored> scored) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        double[] scores = scored.stream().mapToDouble(EvalCommand.Scored::score).toArray();
+        double[] scores = scored.stream().mapToDouble(EvalReport.Scored::score).toArray();
         boolean[] fake = new boolean[scores.length];
         for (int i = 0; i < fake.length; i++) {
             fake[i] = scored.get(i).label() > 0;

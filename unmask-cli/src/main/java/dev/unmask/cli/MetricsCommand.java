@@ -1,19 +1,16 @@
 package dev.unmask.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.unmask.core.UserError;
+import dev.unmask.api.ScoreMetrics;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.metrics.BinaryMetrics;
-import dev.unmask.core.metrics.MetricsReport;
-import dev.unmask.core.metrics.ScoresCsv;
 import dev.unmask.core.metrics.VideoAggregation;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+
 
 @Command(
         name = "metrics",
@@ -50,31 +47,14 @@ final class MetricsCommand implements Callable<Integer> {
     long seed;
 
     @Override
-    public Integer call() {
-        VideoAggregation aggregation = videoAgg == null ? VideoAggregation.MEAN : VideoAggregation.parse(videoAgg);
-        MetricsReport.Options options = new MetricsReport.Options(threshold, aggregation, bootstrap, seed);
-        ScoresCsv csv = ScoresCsv.read(scores);
-        if (videoAgg != null && !csv.hasVideo()) {
-            throw new UserError(scores + ": --video-agg needs a 'video' column, and this file has none");
-        }
-        MetricsReport report;
-        try {
-            report = MetricsReport.compute(csv, options);
-        } catch (UserError e) {
-            // core messages do not know the file; name it so the user knows which input is wrong
-            throw new UserError(scores + ": " + e.getMessage(), e);
-        }
+    public Integer call() throws Exception {
+        ScoreMetrics report = ScoreMetrics.of(scores, threshold, videoAgg == null ? null : VideoAggregation.parse(videoAgg), bootstrap, seed);
         var out = spec.commandLine().getOut();
         if (json) {
-            ObjectNode root = report.toJson();
-            try {
-                out.println(StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
+            out.println(StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
         } else {
-            out.println("scores: " + scores + (csv.hasVideo() ? " (" + csv.videoCount() + " videos)" : ""));
-            out.print(report.toTable());
+            out.println("scores: " + scores + (report.video() != null ? " (" + report.videos() + " videos)" : ""));
+            out.print(report.table());
         }
         out.flush();
         return 0;

@@ -1,21 +1,13 @@
 package dev.unmask.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.unmask.api.TrainReport;
+import dev.unmask.api.TrainRequest;
+import dev.unmask.api.Training;
 import dev.unmask.core.UserError;
-import dev.unmask.core.data.Augmentation;
-import dev.unmask.core.data.Datalist;
 import dev.unmask.core.detector.TrainingLog;
-import dev.unmask.core.head.FeatureVariant;
-import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.StrictJson;
-import dev.unmask.core.model.BuiltinModels;
-import dev.unmask.core.model.ModelDirectory;
-import dev.unmask.core.train.Approach;
 import dev.unmask.core.train.Progress;
-import dev.unmask.core.train.TrainSettings;
 import dev.unmask.core.train.TrainingRun;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -23,6 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+
 
 /** {@code unmask train}: the paper's two approaches, from labelled face crops to a detector file. */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -124,55 +117,29 @@ final class TrainCommand implements Callable<Integer> {
             description = "How the training faces were cropped (face_detector, margin, crop_format, ...), stored in the detector.")
     Path cropContract;
 
+    @Option(names = "--json", description = "Print the training report as JSON (detector, best epoch, validation metrics, history) instead of text.")
+    boolean json;
+
     @Override
-    public Integer call() {
-        Approach a = Approach.parse(approach);
-        Path dir = ModelArgument.resolve(backbone);
-        boolean convNet = ModelDirectory.open(dir).isConvNet();
-        FeatureVariant variant = FeatureVariant.parse(features != null ? features
-                : convNet ? FeatureVariant.POOLED.id() : a == Approach.PROBE ? "cls_concat_4" : "cls_last");
-        HeadSpec.Kind kind = HeadSpec.Kind.parse(head);
-        boolean prefixCache = a != Approach.PROBE && !noPrefixCache;
-        boolean half;
-        if (cachePrecision == null) {
-            half = variant.allTokens() || a != Approach.PROBE;
-        } else {
-            half = switch (cachePrecision.toLowerCase(Locale.ROOT)) {
-                case "f16" -> true;
-                case "f32" -> false;
-                default -> throw new UserError("--cache-precision must be f16 or f32");
-            };
-        }
-        if (a == Approach.PROBE && noPrefixCache) {
-            throw new UserError("--no-prefix-cache is for finetune and lntune; the probe always caches features");
-        }
-        if (out.getFileName() == null || !out.getFileName().toString().endsWith(".unmask")) {
-            throw new UserError("--out should name a file ending in .unmask (got " + out + ")");
-        }
-        if (Files.isDirectory(out)) {
-            throw new UserError(out + " is a folder; --out names the detector file to write");
-        }
-        TrainSettings d = TrainSettings.defaults(a, variant, blocks);
-        TrainSettings s = new TrainSettings(a, variant, kind, kind == HeadSpec.Kind.MLP ? mlpHidden : 0, kind == HeadSpec.Kind.MLP ? mlpDropout : 0f,
-                a == Approach.PROBE ? 0 : blocks, prefixCache, half, imageSize, epochs != null ? epochs : d.epochs(),
-                batch != null ? batch : d.batchSize(), lr != null ? lr : d.learningRate(), weightDecay != null ? weightDecay : d.weightDecay(),
-                patience, seed, Augmentation.parse(augment));
-        Datalist trainList = Datalist.read(train, root);
-        Datalist valList = Datalist.read(val, root);
-        ObjectNode crop = null;
-        if (cropContract != null) {
-            JsonNode c = StrictJson.read(cropContract);
-            if (!c.isObject()) {
-                throw new UserError(cropContract + ": the crop contract must be a JSON object");
-            }
-            crop = (ObjectNode) c;
-            crop.put("declared", true);
-        }
-        Path cacheRoot = cache != null ? cache : BuiltinModels.home().resolve("cache");
+    public Integer call() throws Exception {
+        TrainRequest request = new TrainRequest(backbone, approach, features, head, mlpHidden, mlpDropout, blocks, noPrefixCache, augment,
+                cachePrecision, imageSize, epochs, batch, lr, weightDecay, patience, seed, train, val, root, out, cache, cropContract, resume,
+                String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         Progress progress = Progress.console(spec.commandLine().getErr(), System.console() != null);
-        TrainingRun.Result r = TrainingRun.run(s, new TrainingRun.Inputs(dir, trainList, valList, out, cacheRoot, crop,
-                String.join(" ", spec.commandLine().getParseResult().originalArgs())), resume, progress);
+        TrainReport r = Training.run(request, progress);
+        Path curves = TrainingRun.trainingDirectory(out).resolve(EvalPlots.TRAINING_PNG);
+        try {
+            EvalPlots.writeTraining(curves.getParent(), r.history().stream().map(h -> new TrainingLog.Epoch(h.epoch(), h.trainLoss(),
+                    h.valLoss(), h.valAuc(), h.valEer(), h.valAcc(), h.seconds())).toList());
+        } catch (java.io.IOException e) {
+            throw new UserError(curves + ": cannot write the training curves (" + StrictJson.oneLine(e.getMessage()) + ")");
+        }
         var o = spec.commandLine().getOut();
+        if (json) {
+            o.println(StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+            o.flush();
+            return 0;
+        }
         o.printf(Locale.ROOT, "detector   %s%n", r.detector());
         o.printf(Locale.ROOT, "best epoch %d of %d%s%n", r.bestEpoch(), r.epochsRun(), r.stoppedEarly() ? " (stopped early)" : "");
         o.printf(Locale.ROOT, "validation AUC %.4f, EER %.4f, threshold %.6f (at the EER), acc %.4f%n", r.validation().auc(), r.validation().eer(),
@@ -181,14 +148,7 @@ final class TrainCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "skipped    %d images (listed in %s)%n", r.skipped().size(),
                     TrainingRun.trainingDirectory(out).resolve("train_log.json"));
         }
-        o.printf(Locale.ROOT, "log        %s%n", TrainingRun.trainingDirectory(out).resolve("train_log.csv"));
-        Path curves = TrainingRun.trainingDirectory(out).resolve(EvalPlots.TRAINING_PNG);
-        try {
-            EvalPlots.writeTraining(curves.getParent(), r.history().stream().map(h -> new TrainingLog.Epoch(h.epoch(), h.trainLoss(),
-                    h.valLoss(), h.valAuc(), h.valEer(), h.valAcc(), h.seconds())).toList());
-        } catch (java.io.IOException e) {
-            throw new UserError(curves + ": cannot write the training curves (" + StrictJson.oneLine(e.getMessage()) + ")");
-        }
+        o.printf(Locale.ROOT, "log        %s%n", r.log());
         o.printf(Locale.ROOT, "curves     %s%n", curves);
         o.flush();
         return 0;

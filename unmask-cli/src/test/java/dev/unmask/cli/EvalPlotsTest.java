@@ -1,5 +1,6 @@
 package dev.unmask.cli;
 
+import dev.unmask.api.EvalReport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.unmask.core.detector.TrainingLog;
@@ -32,11 +33,11 @@ class EvalPlotsTest {
     @Test
     void rocAndHistogramShowTheCurveTheEerPointAndBothClasses(@TempDir Path out) throws Exception {
         Random r = new Random(5);
-        List<EvalCommand.Scored> scored = new ArrayList<>();
+        List<EvalReport.Scored> scored = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             boolean fake = i % 2 == 0;
             double s = Math.min(1, Math.max(0, (fake ? 0.65 : 0.35) + 0.15 * r.nextGaussian()));
-            scored.add(new EvalCommand.Scored("test1", "img" + i + ".png", fake ? 1 : 0, "v" + i, s));
+            scored.add(new EvalReport.Scored("test1", "img" + i + ".png", fake ? 1 : 0, "v" + i, s));
         }
         EvalPlots.write(out, scored);
         BufferedImage roc = ImageIO.read(out.resolve("roc.png").toFile());

@@ -1,0 +1,91 @@
+package dev.unmask.api;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.unmask.core.UserError;
+import dev.unmask.core.convnet.ConvNet;
+import dev.unmask.core.convnet.ConvNetFeatures;
+import dev.unmask.core.image.ImageTensor;
+import dev.unmask.core.model.ModelDirectory;
+import dev.unmask.core.model.Normalization;
+import dev.unmask.core.vit.ViTConfig;
+import dev.unmask.core.vit.ViTFeatures;
+import dev.unmask.core.vit.VisionTransformer;
+import java.nio.file.Path;
+
+/** A backbone's features for one image at the image's own size (or resized), as the research code computes them. */
+public final class Features {
+    private Features() {}
+
+    /**
+     * @param modelDir a model folder (see {@link Models#resolve})
+     * @param resize   the square side to resize to first (bicubic), or null to feed the image as it is
+     * @param tokens   also return every final normed token
+     */
+    public static FeatureReport of(Path modelDir, Path image, Integer resize, boolean tokens) {
+        Unmask.configureEngine();
+        if (resize != null && (resize < 1 || resize > 4096)) {
+            throw new UserError("--resize must be between 1 and 4096");
+        }
+        ModelDirectory md = ModelDirectory.open(modelDir);
+        boolean convnet = md.isConvNet();
+        if (!convnet) {
+            md.vitSpec();
+        }
+        int[][][] rgb = ImageTensor.readRgb(image);
+        if (resize != null) {
+            rgb = ImageTensor.resize(rgb, resize);
+        }
+        return convnet ? convNet(md, rgb) : vit(md, image, rgb, tokens);
+    }
+
+    private static FeatureReport vit(ModelDirectory md, Path img, int[][][] rgb, boolean tokens) {
+        int h = rgb[0].length;
+        int w = rgb[0][0].length;
+        long start = System.nanoTime();
+        try (NDManager m = NDManager.newBaseManager(); VisionTransformer vit = md.loadViT(m)) {
+            ViTConfig cfg = vit.config();
+            if (h % cfg.patchSize() != 0 || w % cfg.patchSize() != 0) {
+                throw new UserError(img + ": " + w + "×" + h + " is not a multiple of the patch size " + cfg.patchSize()
+                        + "; use --resize N with N a multiple of " + cfg.patchSize());
+            }
+            long loaded = System.nanoTime();
+            NDArray x = m.create(ImageTensor.normalize(rgb, cfg.mean(), cfg.std()), new Shape(1, 3, h, w));
+            ViTFeatures f = vit.features(x, 4, false, true);
+            NDArray logits = vit.logits(f);
+            FeatureReport r = new FeatureReport(Unmask.SCHEMA_VERSION, f.clsFinal().toFloatArray(), rows(f.clsLast().toFloatArray(), cfg.embedDim()),
+                    f.patchTokens().mean(new int[] {1}).toFloatArray(), rows(f.attentionClsToPatches().toFloatArray(), f.gridH() * f.gridW()),
+                    cfg.numRegisters() > 0 ? rows(f.registers().toFloatArray(), cfg.embedDim()) : null, logits == null ? null : logits.toFloatArray(),
+                    tokens ? rows(f.tokens().toFloatArray(), cfg.embedDim()) : null, null,
+                    new FeatureReport.Model(String.format("%s (%s, dim %d, depth %d, heads %d, patch %d, registers %d)", md.dir(), cfg.family(),
+                            cfg.embedDim(), cfg.depth(), cfg.numHeads(), cfg.patchSize(), cfg.numRegisters()), w, h, f.gridW(), f.gridH(),
+                            (loaded - start) / 1e9, (System.nanoTime() - loaded) / 1e9));
+            return r;
+        }
+    }
+
+    /** ConvNets: pooled pre-classifier features and the checkpoint's own logits. */
+    private static FeatureReport convNet(ModelDirectory md, int[][][] rgb) {
+        Normalization norm = md.normalization();
+        int h = rgb[0].length;
+        int w = rgb[0][0].length;
+        long start = System.nanoTime();
+        try (NDManager m = NDManager.newBaseManager(); ConvNet net = md.loadConvNet(m)) {
+            long loaded = System.nanoTime();
+            NDArray x = m.create(ImageTensor.normalize(rgb, norm.mean(), norm.std()), new Shape(1, 3, h, w));
+            ConvNetFeatures f = net.forward(x, 0);
+            return new FeatureReport(Unmask.SCHEMA_VERSION, null, null, null, null, null, f.logits() == null ? null : f.logits().toFloatArray(), null,
+                    f.pooled().toFloatArray(), new FeatureReport.Model(String.format("%s (%s, %d features, %d classes)", md.dir(), net.architecture(),
+                    net.numFeatures(), net.numClasses()), w, h, 0, 0, (loaded - start) / 1e9, (System.nanoTime() - loaded) / 1e9));
+        }
+    }
+
+    private static float[][] rows(float[] v, int rowLen) {
+        float[][] out = new float[v.length / rowLen][rowLen];
+        for (int r = 0; r < out.length; r++) {
+            System.arraycopy(v, r * rowLen, out[r], 0, rowLen);
+        }
+        return out;
+    }
+}
