@@ -20,7 +20,7 @@ public final class Autograd {
     /**
      * One recording at a time in the process: DJL's PyTorch collector is a single flag per JVM (a
      * second one, from any thread, fails), so explanations and training steps on different
-     * threads take turns here instead of failing. Reentrant: a recording thread may nest.
+     * threads take turns here instead of failing.
      */
     private static final ReentrantLock RECORDING = new ReentrantLock(true);
 
