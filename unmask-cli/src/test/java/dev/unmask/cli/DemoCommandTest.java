@@ -1,6 +1,10 @@
 package dev.unmask.cli;
 
+import dev.unmask.api.FileCheck;
+import dev.unmask.examples.CheckOneFile;
+import dev.unmask.media.detect.Verdict;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,6 +68,17 @@ class DemoCommandTest {
         JsonNode demo = StrictJson.read(out.resolve("demo.json"));
         assertThat(demo.path("heat_in_swapped_region").asDouble()).isGreaterThan(demo.path("swapped_region_share").asDouble());
         assertThat(demo.path("random_backbone").asBoolean()).isTrue();
+
+        // The README's Java example, on the demo's detector and its fake sample: the verdict detect gives.
+        Path fakeVideo = Path.of(fake.path("path").asText());
+        FileCheck example = CheckOneFile.check(detector, fakeVideo);
+        CliRun cli = CliRun.of("detect", fakeVideo.toString(), "--detector", detector.toString(), "--json");
+        assertThat(cli.exitCode()).as(cli.err()).isZero();
+        JsonNode line = StrictJson.parse(cli.out().strip(), "detect line");
+        assertThat(example.verdict()).isEqualTo(Verdict.FAKE);
+        assertThat(example.verdict().id()).isEqualTo(line.path("verdict").asText());
+        assertThat(example.score()).isCloseTo(line.path("score").asDouble(), within(1e-6));
+        assertThat(example.frames()).isEqualTo(32);
 
         // Run again into its own folder: it starts over rather than mixing runs.
         Files.writeString(out.resolve("data/stale.txt"), "from before");
