@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 /** {@code unmask bench detect}: where detect's time goes on one video ({@link DetectBenchmark}). */
 @Command(name = "detect", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Measure where detect's time goes on one video (decoding and sampling, face detection, the model) and its"
-                + " end-to-end time (by default a 10 s 720p H.264 clip and a ViT-S/14 detector with random weights).")
+                + " end-to-end time (by default a 10-second 720p H.264 clip and a ViT-S/14 detector with random weights).")
 final class BenchDetectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

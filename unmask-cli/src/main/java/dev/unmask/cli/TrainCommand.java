@@ -119,8 +119,8 @@ final class TrainCommand implements Callable<Integer> {
     Path root;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.unmask",
-            description = "The detector to write: one file, not a folder as other commands' --out (the detector is one file)."
-                    + " The checkpoint and logs go beside it, to FILE.unmask.train/.")
+            description = "The detector file to write (a detector is one file; other commands' --out is a folder). Its checkpoint"
+                    + " and logs go beside it, to FILE.unmask.train/.")
     Path out;
 
     @Option(names = "--cache", paramLabel = "DIR", description = "Feature / prefix cache folder. Default: $UNMASK_HOME/cache.")

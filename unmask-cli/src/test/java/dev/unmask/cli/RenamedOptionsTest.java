@@ -56,7 +56,7 @@ class RenamedOptionsTest {
         assertThat(CliRun.of("features", "--help").out()).contains("--backbone=DIR|NAME", "--size=PX").doesNotContain("--model", "--resize");
         String train = CliRun.of("train", "--help").out();
         assertThat(train).contains("--size=PX", "--out=FILE.unmask").doesNotContain("--image-size");
-        assertThat(train.replaceAll("\\s+", " ")).contains("The detector to write: one file, not a folder as other commands' --out");
+        assertThat(train.replaceAll("\\s+", " ")).contains("The detector file to write (a detector is one file; other commands' --out is a folder)");
     }
 
     private static String[] append(String[] a, String... more) {
