@@ -26,19 +26,30 @@ import picocli.CommandLine.Spec;
 /** {@code unmask features}: a backbone's features for one image, as the research code computes them. */
 @Command(name = "features", mixinStandardHelpOptions = true,
         description = {"Run a backbone on one image at the image's own size and print its features.",
-            "With no --model and --image, runs the built-in random-weight ViT-S/14 on a built-in sample picture."})
+            "With no --backbone and --image, runs the built-in random-weight ViT-S/14 on a built-in sample picture."})
 final class FeaturesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR|NAME", description = "Model directory (config.json + model.safetensors) or a pulled name.")
+    @Option(names = "--backbone", paramLabel = "DIR|NAME", description = "Backbone: a model directory (config.json + model.safetensors) or a"
+            + " pulled registry name.")
     String model;
 
-    @Option(names = "--image", paramLabel = "FILE", description = "PNG (or JPEG/BMP) image; fed as is unless --resize.")
+    @Option(names = "--model", hidden = true, paramLabel = "DIR|NAME", description = "Old name of --backbone.")
+    void oldModel(String value) {
+        model = value;
+    }
+
+    @Option(names = "--image", paramLabel = "FILE", description = "PNG (or JPEG/BMP) image; fed as is unless --size.")
     Path image;
 
-    @Option(names = "--resize", paramLabel = "N", description = "Resize the image to N×N first (bicubic).")
+    @Option(names = "--size", paramLabel = "PX", description = "Resize the image to PX×PX first (bicubic).")
     Integer resize;
+
+    @Option(names = "--resize", hidden = true, paramLabel = "PX", description = "Old name of --size.")
+    void oldResize(int value) {
+        resize = value;
+    }
 
     @Option(names = "--json", description = "Print JSON: cls_final, cls_last4, patch_mean_final, attn_last_cls (+ reg_final, logits).")
     boolean json;
@@ -51,14 +62,14 @@ final class FeaturesCommand implements Callable<Integer> {
         Path dir;
         if (model == null) {
             dir = BuiltinModels.demoBackbone();
-            spec.commandLine().getErr().println("unmask: no --model given: using the built-in " + BuiltinModels.DEMO_BACKBONE
+            spec.commandLine().getErr().println("unmask: no --backbone given: using the built-in " + BuiltinModels.DEMO_BACKBONE
                     + " (random weights of the real ViT-S/14 size, features not meaningful); `unmask pull dinov2_vits14` gets real ones");
         } else {
             dir = ModelArgument.resolve(model);
         }
         Path img = image != null ? image : BuiltinModels.sampleImage();
         if (resize != null && (resize < 1 || resize > 4096)) {
-            throw new UserError("--resize must be between 1 and 4096");
+            throw new UserError("--size must be between 1 and 4096");
         }
         ModelDirectory md = ModelDirectory.open(dir);
         boolean convnet = md.isConvNet();
@@ -79,7 +90,7 @@ final class FeaturesCommand implements Callable<Integer> {
             ViTConfig cfg = vit.config();
             if (h % cfg.patchSize() != 0 || w % cfg.patchSize() != 0) {
                 throw new UserError(img + ": " + w + "×" + h + " is not a multiple of the patch size " + cfg.patchSize()
-                        + "; use --resize N with N a multiple of " + cfg.patchSize());
+                        + "; use --size N with N a multiple of " + cfg.patchSize());
             }
             long loaded = System.nanoTime();
             NDArray x = m.create(ImageTensor.normalize(rgb, cfg.mean(), cfg.std()), new Shape(1, 3, h, w));

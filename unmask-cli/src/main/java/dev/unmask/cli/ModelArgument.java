@@ -5,7 +5,7 @@ import dev.unmask.core.hub.ModelResolver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Turns a --model value (a directory, a registry name or OWNER/REPO already pulled) into a model directory. */
+/** Turns a --backbone value (a directory, a registry name or OWNER/REPO already pulled) into a model directory. */
 final class ModelArgument {
     private ModelArgument() {}
 
