@@ -26,7 +26,7 @@ public final class Features {
     public static FeatureReport of(Path modelDir, Path image, Integer resize, boolean tokens) {
         Unmask.configureEngine();
         if (resize != null && (resize < 1 || resize > 4096)) {
-            throw new UserError("--resize must be between 1 and 4096");
+            throw new UserError("--size must be between 1 and 4096");
         }
         ModelDirectory md = ModelDirectory.open(modelDir);
         boolean convnet = md.isConvNet();
@@ -48,7 +48,7 @@ public final class Features {
             ViTConfig cfg = vit.config();
             if (h % cfg.patchSize() != 0 || w % cfg.patchSize() != 0) {
                 throw new UserError(img + ": " + w + "×" + h + " is not a multiple of the patch size " + cfg.patchSize()
-                        + "; use --resize N with N a multiple of " + cfg.patchSize());
+                        + "; use --size N with N a multiple of " + cfg.patchSize());
             }
             long loaded = System.nanoTime();
             NDArray x = m.create(ImageTensor.normalize(rgb, cfg.mean(), cfg.std()), new Shape(1, 3, h, w));

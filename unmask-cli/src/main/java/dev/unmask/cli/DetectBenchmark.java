@@ -33,7 +33,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code unmask bench --detect}: where the time of {@code detect} goes on one video — decoding
+ * {@code unmask bench detect}: where the time of {@code detect} goes on one video — decoding
  * and sampling, face detection, the model's own forward passes over the faces — and the
  * end-to-end time of the decode → model pipeline, whose target is at most 1.3× the model's time.
  */

@@ -57,8 +57,8 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--explain-top", defaultValue = "3", paramLabel = "N", description = "Overlays per file. Default: ${DEFAULT-VALUE}.")
     int explainTop;
 
-    @Option(names = "--explain-method", defaultValue = "auto", paramLabel = "auto|cls-attention|grad-attention|grad-cam",
-            description = "auto: the last block's CLS attention for fine-tuned ViT detectors (as the paper shows), gradient-weighted attention"
+    @Option(names = "--explain-method", defaultValue = "auto", paramLabel = "METHOD",
+            description = "auto, cls-attention, grad-attention or grad-cam. auto: the last block's CLS attention for fine-tuned ViT detectors (as the paper shows), gradient-weighted attention"
                     + " (Chefer et al. 2021) for a frozen ViT's probe, whose attention does not depend on the head, and Grad-CAM"
                     + " (Selvaraju et al. 2017) on the last stage for ConvNet detectors. Default: ${DEFAULT-VALUE}.")
     String explainMethod;

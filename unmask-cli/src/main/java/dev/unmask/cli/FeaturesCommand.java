@@ -15,19 +15,30 @@ import picocli.CommandLine.Spec;
 /** {@code unmask features}: a backbone's features for one image, as the research code computes them. */
 @Command(name = "features", mixinStandardHelpOptions = true,
         description = {"Run a backbone on one image at the image's own size and print its features.",
-            "With no --model and --image, runs the built-in random-weight ViT-S/14 on a built-in sample picture."})
+            "With no --backbone and --image, runs the built-in random-weight ViT-S/14 on a built-in sample picture."})
 final class FeaturesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR|NAME", description = "Model directory (config.json + model.safetensors) or a pulled name.")
+    @Option(names = "--backbone", paramLabel = "DIR|NAME", description = "Backbone: a model directory (config.json + model.safetensors) or a"
+            + " pulled registry name.")
     String model;
 
-    @Option(names = "--image", paramLabel = "FILE", description = "PNG (or JPEG/BMP) image; fed as is unless --resize.")
+    @Option(names = "--model", hidden = true, paramLabel = "DIR|NAME", description = "Old name of --backbone.")
+    void oldModel(String value) {
+        model = value;
+    }
+
+    @Option(names = "--image", paramLabel = "FILE", description = "PNG (or JPEG/BMP) image; fed as is unless --size.")
     Path image;
 
-    @Option(names = "--resize", paramLabel = "N", description = "Resize the image to N×N first (bicubic).")
+    @Option(names = "--size", paramLabel = "PX", description = "Resize the image to PX×PX first (bicubic).")
     Integer resize;
+
+    @Option(names = "--resize", hidden = true, paramLabel = "PX", description = "Old name of --size.")
+    void oldResize(int value) {
+        resize = value;
+    }
 
     @Option(names = "--json", description = "Print JSON: cls_final, cls_last4, patch_mean_final, attn_last_cls (+ reg_final, logits).")
     boolean json;
@@ -40,7 +51,7 @@ final class FeaturesCommand implements Callable<Integer> {
         Path dir;
         if (model == null) {
             dir = BuiltinModels.demoBackbone();
-            spec.commandLine().getErr().println("unmask: no --model given: using the built-in " + BuiltinModels.DEMO_BACKBONE
+            spec.commandLine().getErr().println("unmask: no --backbone given: using the built-in " + BuiltinModels.DEMO_BACKBONE
                     + " (random weights of the real ViT-S/14 size, features not meaningful); `unmask pull dinov2_vits14` gets real ones");
         } else {
             dir = ModelArgument.resolve(model);

@@ -30,11 +30,14 @@ public final class Main {
 
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         Unmask.configureEngine();
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("unmask: " + ex.getMessage());
+            CommandLine.ParameterException shown = unmatchedFirst(ex);
+            err.println("unmask: " + shown.getMessage());
+            // "Did you mean: unmask detect?" for a mistyped command, "Possible solutions: ..." for an option.
+            CommandLine.UnmatchedArgumentException.printSuggestions(shown, err);
             return EXIT_USER_ERROR;
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -55,16 +58,42 @@ public final class Main {
         return cl.execute(args);
     }
 
+    /** The command tree with its help layout and version on every command, as {@link #run} uses it. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setHelpFactory(SpaceWrappedHelp.FACTORY);
+        everyCommand(cl, c -> c.getCommandSpec().versionProvider(new Version()));
+        return cl;
+    }
+
+    static void everyCommand(CommandLine cl, java.util.function.Consumer<CommandLine> action) {
+        action.accept(cl);
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            everyCommand(sub, action);
+        }
+    }
+
+    /**
+     * A mistyped option is the error to report even when picocli found a required option missing
+     * first: {@code train --backbon X} should point at {@code --backbone}, not say it is missing.
+     */
+    static CommandLine.ParameterException unmatchedFirst(CommandLine.ParameterException ex) {
+        CommandLine cl = ex.getCommandLine();
+        if (ex instanceof CommandLine.UnmatchedArgumentException || cl == null || cl.getUnmatchedArguments().isEmpty()) {
+            return ex;
+        }
+        return new CommandLine.UnmatchedArgumentException(cl, cl.getUnmatchedArguments());
+    }
+
     static String oneLine(String s) {
         return s == null ? "" : s.replaceAll("\\s+", " ").trim();
     }
 
-    /** Version from the jar manifest when packaged. */
+    /** The version and commit the build recorded ({@link BuildInfo}). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"unmask " + (v == null ? "dev" : v)};
+            return new String[] {"unmask " + BuildInfo.load().describe()};
         }
     }
 }

@@ -74,8 +74,15 @@ final class TrainCommand implements Callable<Integer> {
             description = "Storage of cached features / prefix tokens (default: f32 for CLS features, f16 for all-token features and prefixes).")
     String cachePrecision;
 
-    @Option(names = "--image-size", defaultValue = "224", paramLabel = "N", description = "Input side (multiple of the patch size). Default: ${DEFAULT-VALUE}.")
-    int imageSize;
+    // Its default is the initial value, not defaultValue: picocli applies a defaultValue after
+    // parsing to options not given, which would undo the hidden --image-size below.
+    @Option(names = "--size", paramLabel = "PX", description = "Input side (multiple of the patch size). Default: ${DEFAULT-VALUE}.")
+    int imageSize = 224;
+
+    @Option(names = "--image-size", hidden = true, paramLabel = "PX", description = "Old name of --size.")
+    void oldImageSize(int value) {
+        imageSize = value;
+    }
 
     @Option(names = "--epochs", paramLabel = "N", description = "Default: 100 for probe, 20 otherwise.")
     Integer epochs;
@@ -104,13 +111,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--root", paramLabel = "DIR", description = "Folder the list paths are relative to.")
     Path root;
 
-    @Option(names = "--out", required = true, paramLabel = "D.unmask", description = "Detector file to write; checkpoint and logs go to D.unmask.train/.")
+    @Option(names = "--out", required = true, paramLabel = "FILE.unmask",
+            description = "The detector file to write (a detector is one file; other commands' --out is a folder). Its checkpoint"
+                    + " and logs go beside it, to FILE.unmask.train/.")
     Path out;
 
     @Option(names = "--cache", paramLabel = "DIR", description = "Feature / prefix cache folder. Default: $UNMASK_HOME/cache.")
     Path cache;
 
-    @Option(names = "--resume", description = "Continue the run whose checkpoint is in D.unmask.train/.")
+    @Option(names = "--resume", description = "Continue the run whose checkpoint is in FILE.unmask.train/.")
     boolean resume;
 
     @Option(names = "--crop-contract", paramLabel = "FILE.json",

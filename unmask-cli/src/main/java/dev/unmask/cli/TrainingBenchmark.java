@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
- * {@code unmask bench --train}: what the feature and prefix caches save per epoch, measured with
+ * {@code unmask bench train}: what the feature and prefix caches save per epoch, measured with
  * the real training code ({@link TrainingRun}) on a backbone of a real size (a ViT or a ConvNet)
  * with random weights and a synthetic labelled image set. Each approach trains on the same images with the same settings
  * and trainable tensors in two ways: reading the frozen part's output from a cache (filled once,
@@ -40,7 +40,7 @@ final class TrainingBenchmark {
     static final int VAL_DIVISOR = 4;
 
     /**
-     * @param model    bench name (vits14, vitb14, or a key of {@link BenchCommand#CONVNETS})
+     * @param model    registry name of one of {@link BenchBackbones#ALL}
      * @param units    what Approach 2 counts k over, first to last, by checkpoint name: a ViT's
      *                 blocks, a ConvNet's stages and then its head convolutions (the stem is
      *                 never trained, so it is not a unit)
@@ -52,7 +52,7 @@ final class TrainingBenchmark {
     record Plan(String model, List<String> units, String unitNote, int side, int images, FeatureVariant probeFeatures, List<Integer> blocks,
                 Integer batch, int epochs) {
         boolean convNet() {
-            return BenchCommand.CONVNETS.containsKey(model);
+            return BenchBackbones.CONVNETS.containsKey(model);
         }
 
         /** What Approach 2 reads: the last block's CLS token of a ViT, the pooled last map of a ConvNet. */
@@ -137,14 +137,14 @@ final class TrainingBenchmark {
 
     /** A model directory with seeded random weights of the model's real size, as {@code train --backbone} reads it. */
     static Path writeBackbone(String model, Path dir) {
-        if (model.equals("vits14")) {
+        if (model.equals("dinov2_vits14")) {
             return BuiltinModels.demoBackbone();
         }
-        if (model.equals("vitb14")) {
+        if (model.equals("dinov2_vitb14")) {
             return BuiltinModels.writeRandomDinov2(dir, "dinov2_vitb14", BuiltinModels.vitBase14(), 2024);
         }
         try {
-            return ConvNets.writeRandom(dir, BenchCommand.CONVNETS.get(model), BenchCommand.convNetConfig(model));
+            return ConvNets.writeRandom(dir, BenchBackbones.CONVNETS.get(model), BenchBackbones.convNetConfig(model));
         } catch (IOException e) {
             throw new UserError("cannot write the random " + model + " backbone (" + StrictJson.oneLine(e.getMessage()) + ")");
         }
@@ -170,7 +170,7 @@ final class TrainingBenchmark {
 
         private TrainingRun.Result train(TrainSettings s, FrozenPart frozen, String name, String cache, Progress p) {
             return TrainingRun.run(s, new TrainingRun.Inputs(backbone, train, val, scratch.resolve(name + ".unmask"), scratch.resolve("cache-" + cache),
-                    null, "unmask bench --train"), false, p, frozen);
+                    null, "unmask bench train"), false, p, frozen);
         }
 
         Row row(TrainSettings s, int frozenBlocks, List<String> trainedUnits, int epochs) {

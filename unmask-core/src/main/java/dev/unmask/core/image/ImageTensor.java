@@ -105,7 +105,7 @@ public final class ImageTensor {
         return out;
     }
 
-    /** Bicubic resize to size×size (for --resize), via Java2D; lossless formats only are read exactly. */
+    /** Bicubic resize to size×size (for features --size), via Java2D; lossless formats only are read exactly. */
     public static int[][][] resize(int[][][] rgb, int size) {
         int h = rgb[0].length;
         int w = rgb[0][0].length;

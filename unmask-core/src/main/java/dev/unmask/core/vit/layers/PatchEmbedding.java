@@ -29,7 +29,7 @@ public record PatchEmbedding(Linear projection, int inChans, int patchSize) {
         }
         if (h % patchSize != 0 || w % patchSize != 0) {
             throw new UserError("input " + w + "×" + h + " is not a multiple of the patch size " + patchSize
-                    + " (resize it to a multiple of " + patchSize + ", e.g. with --resize)");
+                    + " (resize it to a multiple of " + patchSize + ", e.g. with features --size)");
         }
         long gh = h / patchSize;
         long gw = w / patchSize;

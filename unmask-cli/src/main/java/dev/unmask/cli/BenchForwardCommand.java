@@ -1,0 +1,238 @@
+package dev.unmask.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.unmask.core.UserError;
+import dev.unmask.core.convnet.ConvNet;
+import dev.unmask.core.convnet.ConvNets;
+import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.model.RandomWeights;
+import dev.unmask.core.vit.ViTConfig;
+import dev.unmask.core.vit.VisionTransformer;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code unmask bench forward}: backbone throughput with random weights of the real sizes, next to
+ * the machine's ceiling (a large float32 matmul through the same engine), so a number can be judged.
+ */
+@Command(name = "forward", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Measure backbone throughput (images/s, GFLOP/s) against the machine's matmul ceiling, with random weights of"
+                + " the real sizes. Plain `unmask bench` runs this.")
+final class BenchForwardCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--backbone", split = ",", defaultValue = "dinov2_vits14,dinov2_vitb14", paramLabel = "NAME[@SIDE]",
+            description = "Backbones: " + BenchBackbones.NAMES + "; NAME@SIDE sets another input side. Default: ${DEFAULT-VALUE}.")
+    List<String> backbones;
+
+    @Option(names = "--batch", split = ",", defaultValue = "1,8,32", paramLabel = "N", description = "Batch sizes. Default: ${DEFAULT-VALUE}.")
+    List<Integer> batches;
+
+    @Option(names = "--size", defaultValue = "224", paramLabel = "PX", description = "Input side unless NAME@SIDE. Default: ${DEFAULT-VALUE}.")
+    int size;
+
+    @Option(names = "--seconds", defaultValue = "6", paramLabel = "S", description = "Minimum measuring time per point. Default: ${DEFAULT-VALUE}.")
+    double seconds;
+
+    @Option(names = "--profile", description = "Also show where the time goes: each op of one transformer block, or each part (stem, stages,"
+            + " head) of a ConvNet.")
+    boolean profile;
+
+    @Option(names = "--json", description = "Print results as JSON.")
+    boolean json;
+
+    /** One benchmarked network: its FLOPs per image and one timed forward pass. */
+    private interface Subject extends AutoCloseable {
+        double flops(int size);
+
+        void forward(NDArray x);
+
+        /** Where the time goes on a batch of real shapes (printed unless {@code out} is null). */
+        ArrayNode profile(NDManager manager, int batch, int side, PrintWriter out);
+
+        @Override
+        void close();
+    }
+
+    private static Subject open(BenchBackbones.Choice choice, NDManager manager) {
+        if (choice.vit()) {
+            ViTConfig cfg = choice.vitConfig();
+            VisionTransformer vit = RandomWeights.vitModel(cfg, 1, manager);
+            return new Subject() {
+                public double flops(int s) {
+                    return cfg.flops(s, s);
+                }
+
+                public void forward(NDArray x) {
+                    vit.features(x, 1, false, false).tokens().toFloatArray();
+                }
+
+                public ArrayNode profile(NDManager m, int batch, int side, PrintWriter out) {
+                    return BlockProfile.run(vit, m, batch, side, out);
+                }
+
+                public void close() {
+                    vit.close();
+                }
+            };
+        }
+        ConvNet net = ConvNets.random(BenchBackbones.CONVNETS.get(choice.name()), BenchBackbones.convNetConfig(choice.name()), manager);
+        return new Subject() {
+            public double flops(int s) {
+                return net.flopsPerImage(s, s);
+            }
+
+            public void forward(NDArray x) {
+                net.forward(x, 0).pooled().toFloatArray();
+            }
+
+            public ArrayNode profile(NDManager m, int batch, int side, PrintWriter out) {
+                return profileConvNet(net, m, batch, side, out);
+            }
+
+            public void close() {
+                net.close();
+            }
+        };
+    }
+
+    @Override
+    public Integer call() {
+        return run(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    int run(PrintWriter out, PrintWriter err) {
+        List<BenchBackbones.Choice> plan = new ArrayList<>();
+        for (String b : backbones) {
+            BenchBackbones.Choice c = BenchBackbones.parse(b, size);
+            int s = c.side();
+            if (s < 14 || s > 2048 || (c.vit() && s % 14 != 0)) {
+                throw new UserError("input side " + s + " for " + c.name() + " must be between 14 and 2048" + (c.vit() ? " and a multiple of 14" : ""));
+            }
+            plan.add(c);
+        }
+        for (int b : batches) {
+            if (b < 1 || b > 1024) {
+                throw new UserError("--batch values must be between 1 and 1024");
+            }
+        }
+        ObjectNode report = StrictJson.mapper().createObjectNode();
+        report.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
+        report.put("cores", Runtime.getRuntime().availableProcessors());
+        report.put("load_average", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            double peak = matmulCeiling(manager);
+            report.put("ceiling_gflops", peak);
+            if (!json) {
+                out.printf("ceiling: %.1f GFLOP/s (float32 2048×2048 matmul, %d threads; load average %.2f)%n", peak,
+                        report.get("threads").asInt(), report.get("load_average").asDouble());
+                out.printf("%-15s %5s %5s %10s %12s %10s %8s%n", "backbone", "size", "batch", "images/s", "ms/batch", "GFLOP/s", "%peak");
+            }
+            ArrayNode rows = report.putArray("results");
+            for (BenchBackbones.Choice c : plan) {
+                String name = c.name();
+                int side = c.side();
+                try (Subject subject = open(c, manager)) {
+                    double flops = subject.flops(side);
+                    for (int b : batches) {
+                        err.printf("bench %s@%d batch %d …%n", name, side, b);
+                        err.flush();
+                        double perBatch = timeForward(subject, manager, b, side);
+                        double ips = b / perBatch;
+                        double gflops = ips * flops / 1e9;
+                        ObjectNode row = rows.addObject();
+                        row.put("model", name).put("batch", b).put("size", side).put("images_per_s", ips)
+                                .put("ms_per_batch", perBatch * 1e3).put("gflop_per_image", flops / 1e9)
+                                .put("gflops", gflops).put("fraction_of_ceiling", gflops / peak);
+                        if (!json) {
+                            out.printf("%-15s %5d %5d %10.2f %12.1f %10.1f %7.0f%%%n", name, side, b, ips, perBatch * 1e3, gflops, 100 * gflops / peak);
+                            out.flush();
+                        }
+                        if (profile) {
+                            row.set("profile", subject.profile(manager, b, side, json ? null : out));
+                        }
+                    }
+                }
+            }
+        }
+        if (json) {
+            out.println(report.toPrettyString());
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Time per part (stem, stages, head) of a ConvNet on its real shapes. */
+    private static ArrayNode profileConvNet(ConvNet net, NDManager manager, int batch, int side, PrintWriter out) {
+        ArrayNode rows = StrictJson.mapper().createArrayNode();
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = m.randomNormal(new Shape(batch, 3, side, side));
+            List<ConvNet.PartTiming> parts = net.profile(x, 5);
+            double total = parts.stream().mapToDouble(ConvNet.PartTiming::seconds).sum();
+            if (out != null) {
+                out.printf("    %-26s %9s %7s  %s%n", "part (batch " + batch + ")", "ms", "share", "output");
+            }
+            for (ConvNet.PartTiming p : parts) {
+                rows.addObject().put("part", p.part()).put("ms", p.seconds() * 1e3).put("share", p.seconds() / total)
+                        .put("output", p.output().toString());
+                if (out != null) {
+                    out.printf("    %-26s %9.2f %6.0f%%  %s%n", p.part(), p.seconds() * 1e3, 100 * p.seconds() / total, p.output());
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** Seconds per batch: one warm-up pass, then repeat until {@link #seconds} have passed (at least 3 runs). */
+    private double timeForward(Subject subject, NDManager manager, int batch, int side) {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = m.randomNormal(new Shape(batch, 3, side, side));
+            run(subject, x);
+            int runs = 0;
+            long start = System.nanoTime();
+            while (runs < 3 || (System.nanoTime() - start) / 1e9 < seconds) {
+                run(subject, x);
+                runs++;
+            }
+            return (System.nanoTime() - start) / 1e9 / runs;
+        }
+    }
+
+    private static void run(Subject subject, NDArray x) {
+        try (NDManager scope = x.getManager().newSubManager()) {
+            x.tempAttach(scope);
+            subject.forward(x);
+        }
+    }
+
+    /** Float32 GFLOP/s of a 2048³ matmul: what the engine reaches on dense, cache-friendly work. */
+    static double matmulCeiling(NDManager manager) {
+        try (NDManager m = manager.newSubManager()) {
+            int n = 2048;
+            NDArray a = m.randomNormal(new Shape(n, n));
+            NDArray b = m.randomNormal(new Shape(n, n));
+            a.matMul(b).close();
+            double best = 0;
+            for (int i = 0; i < 5; i++) {
+                long t = System.nanoTime();
+                NDArray c = a.matMul(b);
+                c.getFloat(0, 0);
+                double s = (System.nanoTime() - t) / 1e9;
+                c.close();
+                best = Math.max(best, 2.0 * n * n * n / s / 1e9);
+            }
+            return best;
+        }
+    }
+}
