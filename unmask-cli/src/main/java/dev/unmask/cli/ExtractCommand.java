@@ -1,24 +1,19 @@
 package dev.unmask.cli;
 
-import dev.unmask.core.UserError;
 import dev.unmask.core.progress.ProgressBar;
 import dev.unmask.media.PipelineConfig;
 import dev.unmask.media.crop.Alignment;
 import dev.unmask.media.crop.ResizeKernel;
 import dev.unmask.media.dataset.DatasetKind;
-import dev.unmask.media.dataset.Datasets;
-import dev.unmask.media.dataset.VideoEntry;
 import dev.unmask.media.extract.ExtractConfig;
-import dev.unmask.media.extract.ExtractSummary;
-import dev.unmask.media.extract.Extractor;
+import dev.unmask.api.ExtractReport;
+import dev.unmask.api.Extraction;
+import dev.unmask.core.io.StrictJson;
 import dev.unmask.media.face.FaceDetectorKind;
 import dev.unmask.media.face.FaceSelection;
 import dev.unmask.media.video.SamplerConfig;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -88,12 +83,12 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--retry-errors", description = "Also redo videos that failed in an earlier run.")
     boolean retryErrors;
 
+    @Option(names = "--json", description = "Print the run's summary as JSON (videos done, with and without faces, errors, datalists, times).")
+    boolean json;
+
     @Override
-    public Integer call() {
-        if (!Files.isDirectory(root)) {
-            throw new UserError(root + ": no such directory");
-        }
-        DatasetKind kind = layout.equals("auto") ? detect(root) : DatasetKind.parse(layout);
+    public Integer call() throws Exception {
+        DatasetKind kind = layout.equals("auto") ? null : DatasetKind.parse(layout);
         FaceDetectorKind detector = FaceDetectorKind.parse(faceDetector);
         PipelineConfig pipeline = PipelineConfig.DEFAULT
                 .withSampler(SamplerConfig.DEFAULT.withFrames(frames).withDecoderThreads(1))
@@ -102,60 +97,37 @@ final class ExtractCommand implements Callable<Integer> {
                 .withAlignment(Alignment.parse(align));
         int n = workers != null ? workers : Runtime.getRuntime().availableProcessors();
         ExtractConfig config = new ExtractConfig(out, detector, pipeline, n, retryErrors);
-        List<VideoEntry> entries = Datasets.scan(kind, root, compression, splits);
-        Map<String, Object> dataset = Datasets.description(kind, root, compression, splits);
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         boolean terminal = System.console() != null;
-        ExtractSummary s = new Extractor(config).run(entries, dataset, total -> {
+        ExtractReport s = Extraction.run(root, kind, compression, splits, config, total -> {
             // Printed once the settings are checked and the detector is open, so that an error stays one line.
-            err.println("extract: " + entries.size() + " videos in " + root + " (" + kind.cliName() + "), " + (entries.size() - total)
-                    + " done before; crops into " + out);
+            err.println("extract: videos in " + root + ", " + total + " to do; crops into " + out);
             return ProgressBar.start(err, terminal, "extract", total, ProgressBar.Unit.of("videos"));
         });
-        print(stdout, s);
+        if (json) {
+            stdout.println(StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(s));
+            stdout.flush();
+        } else {
+            print(stdout, s);
+        }
         return 0;
     }
 
-    static DatasetKind detect(Path root) {
-        if (Files.isDirectory(root.resolve("original_sequences"))) {
-            return DatasetKind.FFPP;
-        }
-        if (Files.isRegularFile(root.resolve(dev.unmask.media.dataset.CelebDf.TEST_LIST))) {
-            return DatasetKind.CELEBDF;
-        }
-        if (Files.isRegularFile(root.resolve("metadata.json")) || hasPartMetadata(root)) {
-            return DatasetKind.DFDC;
-        }
-        if (Files.isDirectory(root.resolve("real")) || Files.isDirectory(root.resolve("fake")) || Files.isDirectory(root.resolve("train"))) {
-            return DatasetKind.FOLDERS;
-        }
-        throw new UserError(root + ": not a dataset layout Unmask knows (FaceForensics++, Celeb-DF v2, DFDC, or real/ + fake/); "
-                + "name it with --layout");
-    }
-
-    private static boolean hasPartMetadata(Path root) {
-        try (var s = Files.list(root)) {
-            return s.anyMatch(p -> Files.isRegularFile(p.resolve("metadata.json")));
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
-    static void print(PrintWriter out, ExtractSummary s) {
-        out.printf("videos: %d (%d done before, %d now): %d with faces, %d without, %d errors%s%n", s.videos(), s.skipped(), s.processed(),
-                s.ok(), s.noFace(), s.errors(), s.errors() > 0 ? " (see errors.csv)" : "");
+    static void print(PrintWriter out, ExtractReport s) {
+        out.printf("videos: %d (%d done before, %d now): %d with faces, %d without, %d errors%s%n", s.videos(), s.doneBefore(), s.doneNow(),
+                s.withFaces(), s.withoutFaces(), s.errors(), s.errors() > 0 ? " (see errors.csv)" : "");
         for (var e : s.splits().entrySet()) {
             var c = e.getValue();
             out.printf("%-5s: %d real + %d fake videos, %d real + %d fake crops%n", e.getKey(), c.realVideos(), c.fakeVideos(), c.realCrops(),
                     c.fakeCrops());
         }
-        for (Path p : s.datalists()) {
+        for (String p : s.datalists()) {
             out.println("datalist: " + p);
         }
         if (s.framesDetected() > 0) {
             out.printf("time: %.1f s; per video %.2f s decoding; face detection %.1f ms/frame%n", s.seconds(),
-                    s.decodeSeconds() / Math.max(1, s.processed()), 1000 * s.detectSeconds() / s.framesDetected());
+                    s.decodeSeconds() / Math.max(1, s.doneNow()), 1000 * s.faceDetectionSeconds() / s.framesDetected());
         }
         out.flush();
     }

@@ -1,13 +1,12 @@
 package dev.unmask.cli;
 
+import dev.unmask.api.PullReport;
+import dev.unmask.api.Pulling;
 import dev.unmask.core.UserError;
+import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.hub.BackboneRegistry;
 import dev.unmask.core.hub.ByteSizes;
-import dev.unmask.core.hub.HubSettings;
-import dev.unmask.core.hub.ModelPuller;
 import dev.unmask.core.hub.ModelRef;
-import dev.unmask.core.hub.PullResult;
-import dev.unmask.core.hub.PulledSnapshot;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,8 +41,11 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--list", description = "List the backbone names and their repos.")
     boolean list;
 
+    @Option(names = "--json", description = "Print the snapshot as JSON (repo, commit, folder, every file's size and SHA-256) instead of its folder.")
+    boolean json;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BackboneRegistry registry = BackboneRegistry.builtIn();
@@ -58,20 +60,23 @@ final class PullCommand implements Callable<Integer> {
             throw new UserError("pull needs a backbone name or OWNER/REPO (see unmask pull --list)");
         }
         ModelRef ref = ModelRef.parse(model, revision, registry);
-        HubSettings settings = HubSettings.fromEnvironment();
         ProgressReporter progress = new ProgressReporter(err, System.console() != null);
-        PullResult result = new ModelPuller(settings, progress).pull(ref, update);
-        PulledSnapshot s = result.snapshot();
-        String what = ref.display() + " = commit " + s.commit();
-        switch (result.origin()) {
-            case ALREADY_PULLED -> err.println("already pulled: " + what);
-            case HUGGING_FACE_CACHE -> err.println("pulled " + what + " from the Hugging Face cache ("
-                    + s.files().size() + " files, " + ByteSizes.format(s.totalBytes()) + ", nothing downloaded)");
-            case HUB -> err.println("pulled " + what + " (" + s.files().size() + " files, "
-                    + ByteSizes.format(s.totalBytes()) + ", " + ByteSizes.format(result.bytesDownloaded()) + " downloaded)");
+        PullReport r = Pulling.pull(model, revision, update, progress);
+        long total = r.files().stream().mapToLong(PullReport.File::size).sum();
+        String what = ref.display() + " = commit " + r.commit();
+        switch (r.origin()) {
+            case "already-pulled" -> err.println("already pulled: " + what);
+            case "hugging-face-cache" -> err.println("pulled " + what + " from the Hugging Face cache ("
+                    + r.files().size() + " files, " + ByteSizes.format(total) + ", nothing downloaded)");
+            default -> err.println("pulled " + what + " (" + r.files().size() + " files, "
+                    + ByteSizes.format(total) + ", " + ByteSizes.format(r.bytesDownloaded()) + " downloaded)");
         }
         err.flush();
-        out.println(s.directory());
+        if (json) {
+            out.println(StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+        } else {
+            out.println(r.directory());
+        }
         out.flush();
         return 0;
     }

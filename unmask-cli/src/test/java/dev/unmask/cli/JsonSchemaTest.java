@@ -118,6 +118,22 @@ class JsonSchemaTest {
     }
 
     @Test
+    void extractJsonMatchesTheSchema() throws Exception {
+        Path root = dir.resolve("dataset");
+        Files.createDirectories(root.resolve("real"));
+        Files.createDirectories(root.resolve("fake"));
+        Files.copy(TestMedia.astronautMp4(), root.resolve("real/a.mp4"));
+        Files.copy(TestMedia.astronautMp4(), root.resolve("fake/b.mp4"));
+        Files.writeString(root.resolve("fake/broken.mp4"), "not a video");
+        CliRun r = CliRun.of("extract", root.toString(), "--out", dir.resolve("crops").toString(), "--frames", "2", "--json");
+        JsonNode json = StrictJson.parse(r.out(), "extract --json");
+        assertValid("extractReport", json);
+        assertThat(json.path("videos").asInt()).isEqualTo(3);
+        assertThat(json.path("errors").asInt()).isEqualTo(1);
+        assertThat(json.path("with_faces").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void theSchemaRejectsAnUnknownKeyAndAWrongType() {
         JsonNode ok = StrictJson.parse("{\"schema_version\":1,\"frame\":{\"n\":2,\"n_real\":1,\"n_fake\":1,\"auc\":1,\"ap\":1,\"eer\":0,"
                 + "\"eer_threshold\":0.5,\"tpr_at_fpr_1pct\":1,\"ece\":0.1,\"threshold\":0.5,\"acc\":1,\"hter\":0,\"acc_real\":1,\"acc_fake\":1}}", "json");

@@ -137,6 +137,16 @@ class PullCommandTest {
         assertThat(again.err()).contains("already pulled");
         assertThat(again.out().strip()).isEqualTo(dir.toString());
         assertThat(hub.requests()).isEmpty();
+
+        // --json: the snapshot as the API's PullReport, valid against the published schema.
+        Run json = pull("dinov2_vits14", "--json");
+        assertThat(json.code()).as(json.err()).isZero();
+        JsonNode report = StrictJson.parse(json.out(), "pull --json");
+        JsonSchemaTest.assertValid("pullReport", report);
+        assertThat(report.path("commit").asText()).isEqualTo(commit);
+        assertThat(report.path("origin").asText()).isEqualTo("already-pulled");
+        assertThat(report.path("directory").asText()).isEqualTo(dir.toString());
+        assertThat(report.path("files")).extracting(f -> f.path("sha256").asText()).contains(FakeHub.sha256(weights), FakeHub.sha256(config));
     }
 
     @Test
