@@ -2,7 +2,7 @@ package dev.unmask.cli;
 
 import dev.unmask.core.UserError;
 import dev.unmask.core.hub.BackboneRegistry;
-import dev.unmask.core.hub.ByteSizes;
+import dev.unmask.core.io.ByteSizes;
 import dev.unmask.core.hub.HubSettings;
 import dev.unmask.core.hub.ModelPuller;
 import dev.unmask.core.hub.ModelRef;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.AtomicFiles;
+import dev.unmask.core.io.Hashing;
 import dev.unmask.core.io.StrictJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -178,7 +179,7 @@ final class ModelCache {
             JsonNode f = e.getValue();
             long size = f.path("size").asLong(-1);
             String sha = f.path("sha256").asText("");
-            if (size < 0 || !f.path("size").canConvertToLong() || !Hashes.isSha256(sha)) {
+            if (size < 0 || !f.path("size").canConvertToLong() || !Hashing.isSha256(sha)) {
                 throw new UserError(what + ": file \"" + name + "\" needs a size and a sha256");
             }
             files.add(new PulledSnapshot.PulledFile(name, size, sha, f.path("lfs").asBoolean(false)));
