@@ -1,7 +1,7 @@
 package dev.unmask.core.cache;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.checkpoint.HalfFloat;
 import dev.unmask.core.io.AtomicFiles;
@@ -73,17 +73,12 @@ public final class TensorCache implements AutoCloseable {
                     + "\n" + (half ? "f16" : "f32")).substring(0, 24);
         }
 
-        ObjectNode toJson() {
-            ObjectNode o = StrictJson.mapper().createObjectNode();
-            o.put("kind", kind);
-            o.put("backbone_sha256", backboneSha256);
-            o.put("preprocessing", preprocessing);
-            var s = o.putArray("record_shape");
-            for (long d : recordShape) {
-                s.add(d);
-            }
-            o.put("dtype", half ? "F16" : "F32");
-            return o;
+        /** What {@code key.json} holds. */
+        private record Stored(String kind, @JsonProperty("backbone_sha256") String backboneSha256, String preprocessing,
+                @JsonProperty("record_shape") long[] recordShape, String dtype) {}
+
+        Object toJson() {
+            return new Stored(kind, backboneSha256, preprocessing, recordShape, half ? "F16" : "F32");
         }
     }
 

@@ -1,8 +1,8 @@
 package dev.unmask.core.hub;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.Hashing;
@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -120,29 +121,22 @@ final class ModelCache {
         return Optional.of(s);
     }
 
+    /** {@code pull.json} as written, fields in this order; {@link #readManifest} checks each on the way back. */
+    private record Manifest(String format, String repo, String revision, String commit, String endpoint, String source,
+            @JsonProperty("pulled_at") String pulledAt, Map<String, ManifestFile> files) {}
+
+    private record ManifestFile(long size, String sha256, boolean lfs) {}
+
     void writeManifest(PulledSnapshot s) throws IOException {
-        ObjectNode root = StrictJson.mapper().createObjectNode();
-        root.put("format", FORMAT);
-        root.put("repo", s.repo().id());
-        root.put("revision", s.revision());
-        root.put("commit", s.commit());
-        if (s.endpoint() == null) {
-            root.putNull("endpoint");
-        } else {
-            root.put("endpoint", s.endpoint());
-        }
-        root.put("source", s.source());
-        root.put("pulled_at", s.pulledAt().toString());
-        ObjectNode files = root.putObject("files");
+        Map<String, ManifestFile> files = new LinkedHashMap<>();
         for (PulledSnapshot.PulledFile f : s.files()) {
-            ObjectNode n = files.putObject(f.name());
-            n.put("size", f.size());
-            n.put("sha256", f.sha256());
-            n.put("lfs", f.lfs());
+            files.put(f.name(), new ManifestFile(f.size(), f.sha256(), f.lfs()));
         }
+        Manifest manifest = new Manifest(FORMAT, s.repo().id(), s.revision(), s.commit(), s.endpoint(), s.source(),
+                s.pulledAt().toString(), files);
         String text;
         try {
-            text = StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+            text = StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(manifest) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
