@@ -4,6 +4,7 @@ import dev.unmask.api.EvalReport;
 import dev.unmask.api.Evaluation;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.AtomicFiles;
+import dev.unmask.core.io.Csv;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.metrics.VideoAggregation;
 import dev.unmask.core.train.Progress;
@@ -102,18 +103,10 @@ final class EvalCommand implements Callable<Integer> {
 
     /** path,label,score,video — readable by {@code unmask metrics}; scores exact (the float widened to double). */
     static String scoresCsv(List<EvalReport.Scored> scored) {
-        StringBuilder sb = new StringBuilder("path,label,score,video\n");
+        Csv.Table t = new Csv.Table("path", "label", "score", "video");
         for (EvalReport.Scored s : scored) {
-            sb.append(quote(s.path())).append(',').append(s.label()).append(',').append(Double.toString(s.score())).append(',')
-                    .append(quote(s.video())).append('\n');
+            t.row(s.path(), Integer.toString(s.label()), Double.toString(s.score()), s.video());
         }
-        return sb.toString();
-    }
-
-    static String quote(String v) {
-        if (v.indexOf(',') < 0 && v.indexOf('"') < 0 && v.indexOf('\n') < 0 && v.indexOf('\r') < 0) {
-            return v;
-        }
-        return '"' + v.replace("\"", "\"\"") + '"';
+        return t.text();
     }
 }

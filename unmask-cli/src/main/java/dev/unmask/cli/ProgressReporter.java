@@ -1,6 +1,6 @@
 package dev.unmask.cli;
 
-import dev.unmask.core.hub.ByteSizes;
+import dev.unmask.core.io.ByteSizes;
 import dev.unmask.core.hub.PullListener;
 import dev.unmask.core.hub.PulledSnapshot;
 import dev.unmask.core.progress.ProgressBar;

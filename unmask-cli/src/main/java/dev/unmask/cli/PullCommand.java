@@ -5,7 +5,7 @@ import dev.unmask.api.Pulling;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.hub.BackboneRegistry;
-import dev.unmask.core.hub.ByteSizes;
+import dev.unmask.core.io.ByteSizes;
 import dev.unmask.core.hub.ModelRef;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;

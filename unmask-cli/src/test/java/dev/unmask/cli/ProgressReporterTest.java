@@ -9,28 +9,28 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 class ProgressReporterTest {
-    private final PulledSnapshot.PulledFile done = new PulledSnapshot.PulledFile("model.safetensors", 2_000_000,
+    private final PulledSnapshot.PulledFile done = new PulledSnapshot.PulledFile("model.safetensors", 2L << 20,
             "ab".repeat(32), true);
 
     @Test
     void aTerminalGetsABarWithEtaThenOneLinePerFile() {
         StringWriter err = new StringWriter();
         ProgressReporter p = new ProgressReporter(new PrintWriter(err), true);
-        p.started("model.safetensors", PullListener.Activity.DOWNLOADING, 2_000_000, 0);
-        p.progress("model.safetensors", 1_000_000, 2_000_000);
+        p.started("model.safetensors", PullListener.Activity.DOWNLOADING, 2L << 20, 0);
+        p.progress("model.safetensors", 1L << 20, 2L << 20);
         p.finished("model.safetensors", done, "downloaded");
-        assertThat(err.toString()).startsWith("\rmodel.safetensors [===============>              ] 1.0 MB/2.0 MB ")
-                .containsPattern(" [kMGT]?B/s ETA \\d+:\\d\\d\u001b\\[K")
-                .endsWith("\r\u001b[K  model.safetensors  2.0 MB  sha256 abababababab… (verified)  downloaded" + System.lineSeparator());
+        assertThat(err.toString()).startsWith("\rmodel.safetensors [===============>              ] 1.0 MiB/2.0 MiB ")
+                .containsPattern(" ([KMGT]i)?B/s ETA \\d+:\\d\\d\u001b\\[K")
+                .endsWith("\r\u001b[K  model.safetensors  2.0 MiB  sha256 abababababab… (verified)  downloaded" + System.lineSeparator());
     }
 
     @Test
     void aLogGetsOnlyTheSummaryLines() {
         StringWriter err = new StringWriter();
         ProgressReporter p = new ProgressReporter(new PrintWriter(err), false);
-        p.started("model.safetensors", PullListener.Activity.DOWNLOADING, 2_000_000, 0);
-        p.progress("model.safetensors", 1_000_000, 2_000_000);
-        p.finished("model.safetensors", done, "resumed at 1.0 MB");
-        assertThat(err.toString().lines()).containsExactly("  model.safetensors  2.0 MB  sha256 abababababab… (verified)  resumed at 1.0 MB");
+        p.started("model.safetensors", PullListener.Activity.DOWNLOADING, 2L << 20, 0);
+        p.progress("model.safetensors", 1L << 20, 2L << 20);
+        p.finished("model.safetensors", done, "resumed at 1.0 MiB");
+        assertThat(err.toString().lines()).containsExactly("  model.safetensors  2.0 MiB  sha256 abababababab… (verified)  resumed at 1.0 MiB");
     }
 }

@@ -1,10 +1,11 @@
 package dev.unmask.core.cache;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.checkpoint.HalfFloat;
 import dev.unmask.core.io.AtomicFiles;
+import dev.unmask.core.io.ByteSizes;
 import dev.unmask.core.io.Hashing;
 import dev.unmask.core.io.StrictJson;
 import java.io.IOException;
@@ -72,17 +73,12 @@ public final class TensorCache implements AutoCloseable {
                     + "\n" + (half ? "f16" : "f32")).substring(0, 24);
         }
 
-        ObjectNode toJson() {
-            ObjectNode o = StrictJson.mapper().createObjectNode();
-            o.put("kind", kind);
-            o.put("backbone_sha256", backboneSha256);
-            o.put("preprocessing", preprocessing);
-            var s = o.putArray("record_shape");
-            for (long d : recordShape) {
-                s.add(d);
-            }
-            o.put("dtype", half ? "F16" : "F32");
-            return o;
+        /** What {@code key.json} holds. */
+        private record Stored(String kind, @JsonProperty("backbone_sha256") String backboneSha256, String preprocessing,
+                @JsonProperty("record_shape") long[] recordShape, String dtype) {}
+
+        Object toJson() {
+            return new Stored(kind, backboneSha256, preprocessing, recordShape, half ? "F16" : "F32");
         }
     }
 
@@ -325,25 +321,11 @@ public final class TensorCache implements AutoCloseable {
                 throw new UserError(String.format(java.util.Locale.ROOT,
                         "the feature cache needs %s for %d images (%s each) but %s has %s free; free some space, "
                                 + "pass --cache on a larger disk, or use a CLS feature variant",
-                        human(need), newRecords, human(key.recordBytes()), existing, human(free)));
+                        ByteSizes.format(need), newRecords, ByteSizes.format(key.recordBytes()), existing, ByteSizes.format(free)));
             }
         } catch (IOException e) {
             throw new UserError(root + ": cannot check free space (" + StrictJson.oneLine(e.getMessage()) + ")");
         }
-    }
-
-    public static String human(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = bytes;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     @Override

@@ -1,12 +1,11 @@
 package dev.unmask.core.data;
 
 import dev.unmask.core.UserError;
+import dev.unmask.core.io.Csv;
 import dev.unmask.core.io.Hashing;
 import dev.unmask.core.io.StrictJson;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -21,9 +20,10 @@ import java.util.stream.Stream;
 /**
  * A labelled set of face images: the paper's datalist ({@code relative_path,label} per line
  * under a root; 0 real, ≥ 1 fake with the value kept as the manipulation id), optionally with a
- * header naming {@code path,label[,video]} and RFC 4180 quoting for paths holding commas; or a
- * folder with {@code real/} and {@code fake/} subfolders at any depth. Each item belongs to a
- * video: the {@code video} column, else the folder the frame is in.
+ * header naming {@code path,label[,video]}, {@code #} comment lines, and RFC 4180 quoting (see
+ * {@link Csv}) for paths holding commas; or a folder with {@code real/} and {@code fake/}
+ * subfolders at any depth. Each item belongs to a video: the {@code video} column, else the
+ * folder the frame is in.
  *
  * @param source what the list was read from (file or folder)
  * @param sha256 digest of the list's bytes (folders: of the sorted listing), for provenance
@@ -59,25 +59,22 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
             throw new UserError(root + ": --root is not a folder");
         }
         byte[] bytes;
-        String text;
         try {
             if (Files.size(listOrFolder) > 4L << 30) {
                 throw new UserError(listOrFolder + ": list larger than 4 GiB");
             }
             bytes = Files.readAllBytes(listOrFolder);
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
         } catch (NoSuchFileException e) {
             throw new UserError(listOrFolder + ": no such list file or folder");
-        } catch (CharacterCodingException e) {
-            throw new UserError(listOrFolder + ": not UTF-8 text");
         } catch (IOException e) {
             throw new UserError(listOrFolder + ": cannot read (" + StrictJson.oneLine(e.getMessage()) + ")");
         }
-        return parse(listOrFolder, root, text, Hashing.sha256(bytes));
+        try (Csv.Rows rows = Csv.open(new ByteArrayInputStream(bytes), listOrFolder, true)) {
+            return parse(listOrFolder, root, rows, Hashing.sha256(bytes));
+        }
     }
 
-    static Datalist parse(Path source, Path root, String text, String sha256) {
+    static Datalist parse(Path source, Path root, Csv.Rows rows, String sha256) {
         Path base = root.toAbsolutePath().normalize();
         List<Item> items = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -85,17 +82,9 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
         int labelCol = 1;
         int videoCol = -1;
         int columns = -1;
-        String[] lines = text.split("\r\n|\n|\r", -1);
-        for (int ln = 0; ln < lines.length; ln++) {
-            String line = lines[ln];
-            if (ln == 0 && line.startsWith("\ufeff")) {
-                line = line.substring(1);
-            }
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            String where = source + ": line " + (ln + 1);
-            List<String> f = fields(line, where);
+        for (Csv.Row row; (row = rows.next()) != null; ) {
+            String where = source + ": line " + row.line();
+            List<String> f = row.fields();
             if (columns < 0) {
                 columns = f.size();
                 if (f.size() >= 2 && !LABEL.matcher(f.get(1).trim()).matches()) {
@@ -115,8 +104,8 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
                     }
                     continue;
                 }
-                if (columns > 3) {
-                    throw new UserError(where + ": expected relative_path,label[,video], got " + columns + " fields");
+                if (columns < 2 || columns > 3) {
+                    throw new UserError(where + ": expected relative_path,label[,video], got " + columns + (columns == 1 ? " field" : " fields"));
                 }
                 videoCol = columns == 3 ? 2 : -1;
             }
@@ -177,47 +166,6 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
     private static String parentOf(String rel) {
         int slash = rel.lastIndexOf('/');
         return slash < 0 ? rel : rel.substring(0, slash);
-    }
-
-    /** One line's fields; a field in double quotes may hold commas, and "" is a quote. */
-    static List<String> fields(String line, String where) {
-        List<String> out = new ArrayList<>();
-        StringBuilder f = new StringBuilder();
-        int i = 0;
-        while (true) {
-            if (i < line.length() && line.charAt(i) == '"') {
-                i++;
-                while (true) {
-                    if (i >= line.length()) {
-                        throw new UserError(where + ": a quoted field is never closed");
-                    }
-                    char c = line.charAt(i++);
-                    if (c == '"') {
-                        if (i < line.length() && line.charAt(i) == '"') {
-                            f.append('"');
-                            i++;
-                        } else {
-                            break;
-                        }
-                    } else {
-                        f.append(c);
-                    }
-                }
-                if (i < line.length() && line.charAt(i) != ',') {
-                    throw new UserError(where + ": text after a closing quote");
-                }
-            } else {
-                while (i < line.length() && line.charAt(i) != ',') {
-                    f.append(line.charAt(i++));
-                }
-            }
-            out.add(f.toString());
-            f.setLength(0);
-            if (i >= line.length()) {
-                return out;
-            }
-            i++; // the comma
-        }
     }
 
     /** {@code real/} (label 0) and {@code fake/} (label 1) under {@code dir}, any depth, sorted. */

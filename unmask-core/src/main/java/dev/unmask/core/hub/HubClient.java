@@ -1,6 +1,7 @@
 package dev.unmask.core.hub;
 
 import dev.unmask.core.UserError;
+import dev.unmask.core.io.Hashing;
 import dev.unmask.core.io.StrictJson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -238,14 +239,14 @@ final class HubClient {
         long size;
         if (lfs) {
             sha256 = linkedEtag.toLowerCase(Locale.ROOT);
-            if (!Hashes.isSha256(sha256)) {
+            if (!Hashing.isSha256(sha256)) {
                 throw new UserError("the Hub published no SHA-256 for " + file + " (X-Linked-Etag \""
                         + StrictJson.oneLine(linkedEtag) + "\"), so it cannot be verified; refusing it");
             }
             size = parseSize(c.getHeaderField("X-Linked-Size"), file);
         } else {
             String etag = unquote(c.getHeaderField("ETag"));
-            gitOid = Hashes.isGitOid(etag) ? etag : null;
+            gitOid = Hashing.isGitOid(etag) ? etag : null;
             size = parseSize(c.getHeaderField("Content-Length"), file);
         }
         return new FileMetadata(file, commit == null ? null : commit.strip(), lfs, sha256, gitOid, size);

@@ -1,10 +1,11 @@
 package dev.unmask.core.hub;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.AtomicFiles;
+import dev.unmask.core.io.Hashing;
 import dev.unmask.core.io.StrictJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -119,29 +121,22 @@ final class ModelCache {
         return Optional.of(s);
     }
 
+    /** {@code pull.json} as written, fields in this order; {@link #readManifest} checks each on the way back. */
+    private record Manifest(String format, String repo, String revision, String commit, String endpoint, String source,
+            @JsonProperty("pulled_at") String pulledAt, Map<String, ManifestFile> files) {}
+
+    private record ManifestFile(long size, String sha256, boolean lfs) {}
+
     void writeManifest(PulledSnapshot s) throws IOException {
-        ObjectNode root = StrictJson.mapper().createObjectNode();
-        root.put("format", FORMAT);
-        root.put("repo", s.repo().id());
-        root.put("revision", s.revision());
-        root.put("commit", s.commit());
-        if (s.endpoint() == null) {
-            root.putNull("endpoint");
-        } else {
-            root.put("endpoint", s.endpoint());
-        }
-        root.put("source", s.source());
-        root.put("pulled_at", s.pulledAt().toString());
-        ObjectNode files = root.putObject("files");
+        Map<String, ManifestFile> files = new LinkedHashMap<>();
         for (PulledSnapshot.PulledFile f : s.files()) {
-            ObjectNode n = files.putObject(f.name());
-            n.put("size", f.size());
-            n.put("sha256", f.sha256());
-            n.put("lfs", f.lfs());
+            files.put(f.name(), new ManifestFile(f.size(), f.sha256(), f.lfs()));
         }
+        Manifest manifest = new Manifest(FORMAT, s.repo().id(), s.revision(), s.commit(), s.endpoint(), s.source(),
+                s.pulledAt().toString(), files);
         String text;
         try {
-            text = StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+            text = StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(manifest) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -178,7 +173,7 @@ final class ModelCache {
             JsonNode f = e.getValue();
             long size = f.path("size").asLong(-1);
             String sha = f.path("sha256").asText("");
-            if (size < 0 || !f.path("size").canConvertToLong() || !Hashes.isSha256(sha)) {
+            if (size < 0 || !f.path("size").canConvertToLong() || !Hashing.isSha256(sha)) {
                 throw new UserError(what + ": file \"" + name + "\" needs a size and a sha256");
             }
             files.add(new PulledSnapshot.PulledFile(name, size, sha, f.path("lfs").asBoolean(false)));

@@ -2,6 +2,8 @@ package dev.unmask.core.hub;
 
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.AtomicFiles;
+import dev.unmask.core.io.ByteSizes;
+import dev.unmask.core.io.Hashing;
 import dev.unmask.core.io.StrictJson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -210,11 +212,11 @@ public final class ModelPuller {
             Files.delete(partial);
             have = 0;
         }
-        MessageDigest sha = Hashes.sha256();
+        MessageDigest sha = Hashing.sha256();
         if (have > 0) {
             long partialSize = have;
             listener.started(file, PullListener.Activity.VERIFYING, partialSize, 0);
-            Hashes.update(partial, done -> listener.progress(file, done, partialSize), sha);
+            Hashing.update(partial, done -> listener.progress(file, done, partialSize), sha);
         }
         long resumedFrom = have;
         long size = have;
@@ -228,7 +230,7 @@ public final class ModelPuller {
             throw new UserError(file + " of " + repo + "@" + commit + ": got " + size + " bytes, the Hub published "
                     + meta.size() + "; the download was deleted, run the command again");
         }
-        String actual = Hashes.hex(sha);
+        String actual = Hashing.hex(sha);
         if (meta.sha256() != null && !meta.sha256().equals(actual)) {
             Files.deleteIfExists(partial);
             throw new UserError("checksum mismatch for " + file + " of " + repo + "@" + commit + ": the Hub published sha256 "
@@ -236,9 +238,9 @@ public final class ModelPuller {
                     + "command again (if it repeats, the Hub or a proxy is serving corrupt data)");
         }
         if (meta.gitOid() != null) {
-            MessageDigest git = Hashes.gitBlob(size);
-            Hashes.update(partial, done -> { }, git);
-            String oid = Hashes.hex(git);
+            MessageDigest git = Hashing.gitBlob(size);
+            Hashing.update(partial, done -> { }, git);
+            String oid = Hashing.hex(git);
             if (!meta.gitOid().equals(oid)) {
                 Files.deleteIfExists(partial);
                 throw new UserError("checksum mismatch for " + file + " of " + repo + "@" + commit + ": the Hub published "
@@ -344,13 +346,13 @@ public final class ModelPuller {
         if (meta.size() >= 0 && size != meta.size()) {
             return Optional.empty();
         }
-        MessageDigest sha = Hashes.sha256();
-        MessageDigest git = Hashes.gitBlob(size);
+        MessageDigest sha = Hashing.sha256();
+        MessageDigest git = Hashing.gitBlob(size);
         listener.started(meta.file(), PullListener.Activity.VERIFYING, size, 0);
-        Hashes.update(target, done -> listener.progress(meta.file(), done, size), sha, git);
-        String actual = Hashes.hex(sha);
+        Hashing.update(target, done -> listener.progress(meta.file(), done, size), sha, git);
+        String actual = Hashing.hex(sha);
         if ((meta.sha256() != null && !meta.sha256().equals(actual))
-                || (meta.gitOid() != null && !meta.gitOid().equals(Hashes.hex(git)))) {
+                || (meta.gitOid() != null && !meta.gitOid().equals(Hashing.hex(git)))) {
             return Optional.empty();
         }
         return Optional.of(new PulledSnapshot.PulledFile(meta.file(), size, actual, meta.lfs()));
@@ -400,16 +402,16 @@ public final class ModelPuller {
         }
         try {
             long size = Files.size(tmp);
-            MessageDigest sha = Hashes.sha256();
-            MessageDigest git = Hashes.gitBlob(size);
+            MessageDigest sha = Hashing.sha256();
+            MessageDigest git = Hashing.gitBlob(size);
             listener.started(name, PullListener.Activity.VERIFYING, size, 0);
-            Hashes.update(tmp, done -> listener.progress(name, done, size), sha, git);
-            String actual = Hashes.hex(sha);
+            Hashing.update(tmp, done -> listener.progress(name, done, size), sha, git);
+            String actual = Hashing.hex(sha);
             String blobName = real.getFileName().toString();
             boolean inBlobs = real.getParent() != null && real.getParent().getFileName() != null
                     && real.getParent().getFileName().toString().equals("blobs");
-            boolean lfs = inBlobs && Hashes.isSha256(blobName);
-            if ((lfs && !blobName.equals(actual)) || (inBlobs && Hashes.isGitOid(blobName) && !blobName.equals(Hashes.hex(git)))) {
+            boolean lfs = inBlobs && Hashing.isSha256(blobName);
+            if ((lfs && !blobName.equals(actual)) || (inBlobs && Hashing.isGitOid(blobName) && !blobName.equals(Hashing.hex(git)))) {
                 return Optional.empty();
             }
             AtomicFiles.moveIntoPlace(tmp, dir.resolve(name));

@@ -1,17 +1,8 @@
 package dev.unmask.core.metrics;
 
 import dev.unmask.core.UserError;
-import dev.unmask.core.io.StrictJson;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
+import dev.unmask.core.io.Csv;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,38 +48,24 @@ public final class ScoresCsv {
         if (Files.isDirectory(file)) {
             throw new UserError(file + ": is a directory, expected a CSV file of scores");
         }
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        try (Reader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16)) {
-            return parse(file, in);
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such file");
-        } catch (AccessDeniedException e) {
-            throw new UserError(file + ": permission denied");
-        } catch (CharacterCodingException e) {
-            throw new UserError(file + ": not UTF-8 text");
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read (" + StrictJson.oneLine(e.getMessage()) + ")");
+        try (Csv.Rows records = Csv.open(file, false)) {
+            return parse(file, records);
         }
     }
 
-    private static ScoresCsv parse(Path file, Reader in) throws IOException {
-        Records records = new Records(in, file);
-        if (!records.next()) {
+    private static ScoresCsv parse(Path file, Csv.Rows records) {
+        Csv.Row first = records.next();
+        if (first == null) {
             throw new UserError(file + ": empty file; expected a header " + EXPECTED_HEADER);
         }
         int pathCol = -1;
         int labelCol = -1;
         int scoreCol = -1;
         int videoCol = -1;
-        List<String> header = records.fields;
+        List<String> header = first.fields();
         int columns = header.size();
         for (int i = 0; i < columns; i++) {
             String name = header.get(i).trim().toLowerCase(Locale.ROOT);
-            if (i == 0 && name.startsWith("\ufeff")) {
-                name = name.substring(1); // byte-order mark written by spreadsheet programs
-            }
             int previous = switch (name) {
                 case "path" -> pathCol;
                 case "label" -> labelCol;
@@ -121,9 +98,9 @@ public final class ScoresCsv {
         byte[] videoClass = new byte[64];
         int[] videoLine = new int[64];
         int n = 0;
-        while (records.next()) {
-            int line = records.recordLine;
-            List<String> f = records.fields;
+        for (Csv.Row record; (record = records.next()) != null; ) {
+            int line = record.line();
+            List<String> f = record.fields();
             if (f.size() != columns) {
                 throw new UserError(file + ": line " + line + " has " + f.size() + " fields, the header has " + columns);
             }
@@ -238,107 +215,5 @@ public final class ScoresCsv {
     /** Names of the videos, by index, in order of first appearance. */
     public List<String> videoNames() {
         return videoNames;
-    }
-
-    /** RFC 4180 records, one at a time; blank lines are skipped. */
-    private static final class Records {
-        private final Reader in;
-        private final Path file;
-        private final StringBuilder field = new StringBuilder();
-        final List<String> fields = new ArrayList<>();
-        int recordLine;
-        private int line = 1;
-        private int pushedBack = -2;
-
-        Records(Reader in, Path file) {
-            this.in = in;
-            this.file = file;
-        }
-
-        private int read() throws IOException {
-            if (pushedBack != -2) {
-                int c = pushedBack;
-                pushedBack = -2;
-                return c;
-            }
-            return in.read();
-        }
-
-        boolean next() throws IOException {
-            while (true) {
-                int c = read();
-                if (c == -1) {
-                    return false;
-                }
-                if (c == '\n' || c == '\r') {
-                    endOfLine(c);
-                    continue; // blank line
-                }
-                readRecord(c);
-                return true;
-            }
-        }
-
-        private void endOfLine(int c) throws IOException {
-            if (c == '\r') {
-                int d = read();
-                if (d != '\n') {
-                    pushedBack = d;
-                }
-            }
-            line++;
-        }
-
-        private void readRecord(int first) throws IOException {
-            fields.clear();
-            field.setLength(0);
-            recordLine = line;
-            boolean inQuotes = false;
-            boolean closedQuote = false;
-            int c = first;
-            while (true) {
-                if (inQuotes) {
-                    if (c == -1) {
-                        throw new UserError(file + ": line " + recordLine + ": a quoted field is never closed");
-                    }
-                    if (c == '"') {
-                        int d = read();
-                        if (d == '"') {
-                            field.append('"');
-                        } else {
-                            inQuotes = false;
-                            closedQuote = true;
-                            c = d;
-                            continue;
-                        }
-                    } else {
-                        if (c == '\n') {
-                            line++;
-                        }
-                        field.append((char) c);
-                    }
-                } else if (c == ',' || c == '\n' || c == '\r' || c == -1) {
-                    fields.add(field.toString());
-                    field.setLength(0);
-                    closedQuote = false;
-                    if (c != ',') {
-                        if (c != -1) {
-                            endOfLine(c);
-                        }
-                        return;
-                    }
-                } else if (closedQuote) {
-                    throw new UserError(file + ": line " + line + ": text after the closing quote of a field");
-                } else if (c == '"') {
-                    if (field.length() > 0) {
-                        throw new UserError(file + ": line " + line + ": a quote inside an unquoted field (quote the whole field and double the quote)");
-                    }
-                    inQuotes = true;
-                } else {
-                    field.append((char) c);
-                }
-                c = read();
-            }
-        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.unmask.core.progress;
 
-import dev.unmask.core.hub.ByteSizes;
+import dev.unmask.core.io.ByteSizes;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.function.LongSupplier;

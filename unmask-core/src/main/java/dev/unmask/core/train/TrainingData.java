@@ -11,6 +11,7 @@ import dev.unmask.core.data.Augmentation;
 import dev.unmask.core.data.Datalist;
 import dev.unmask.core.data.Preprocessing;
 import dev.unmask.core.image.ImageTensor;
+import dev.unmask.core.io.ByteSizes;
 import dev.unmask.core.io.Hashing;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -125,7 +126,7 @@ final class TrainingData {
         }
         TensorCache.checkSpace(cache.directory(), cache.key(), todo.size());
         progress.start("computing " + cache.key().kind() + " for " + todo.size() + " images ("
-                + TensorCache.human(cache.key().recordBytes() * todo.size()) + " of cache)", todo.size());
+                + ByteSizes.format(cache.key().recordBytes() * todo.size()) + " of cache)", todo.size());
         List<Map.Entry<String, Datalist.Item>> entries = new ArrayList<>(todo.entrySet());
         int per = (int) cache.key().recordValues();
         int done = 0;

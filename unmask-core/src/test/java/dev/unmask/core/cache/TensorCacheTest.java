@@ -30,6 +30,26 @@ class TensorCacheTest {
     }
 
     @Test
+    void theKeyFileTextIsPinned() throws Exception {
+        try (TensorCache c = TensorCache.open(dir, key(true))) {
+            assertThat(c.size()).isZero();
+        }
+        // The JSON pretty printer's own line ends: the file is compared as it lies on disk.
+        String nl = System.lineSeparator();
+        assertThat(Files.readString(dir.resolve(key(true).id()).resolve("key.json"))).isEqualTo(String.join(nl,
+                "{",
+                "  \"kind\" : \"features/cls/4\",",
+                "  \"backbone_sha256\" : \"" + "ab".repeat(32) + "\",",
+                "  \"preprocessing\" : \"size=56\",",
+                "  \"record_shape\" : [ 4, 1, 3 ],",
+                "  \"dtype\" : \"F16\"",
+                "}"));
+        try (TensorCache c = TensorCache.open(dir, key(true))) {
+            assertThat(c.size()).as("the stored key matches on reopening").isZero();
+        }
+    }
+
+    @Test
     void recordsSurviveReopeningExactlyInF32AndToHalfPrecisionInF16() {
         for (boolean half : new boolean[] {false, true}) {
             try (TensorCache c = TensorCache.open(dir, key(half))) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.unmask.core.UserError;
+import dev.unmask.core.io.Csv;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,15 @@ class DatalistTest {
     }
 
     @Test
+    void readsBackWhatTheExtractorsCsvWriterWritesLineBreaksAndHashesIncluded() throws Exception {
+        String text = new Csv.Table("relative_path", "label", "video").row("#1/a.png", 0, "v,1").row("odd\nname.png", 3, "v 2").text();
+        Datalist d = list("\ufeff" + text.replace("\"v,1\"\n", "\"v,1\"\r\n"));
+        assertThat(d.items()).extracting(Datalist.Item::relativePath).containsExactly("#1/a.png", "odd\nname.png");
+        assertThat(d.items()).extracting(Datalist.Item::label).containsExactly(0, 3);
+        assertThat(d.items()).extracting(Datalist.Item::video).containsExactly("v,1", "v 2");
+    }
+
+    @Test
     void aThirdColumnWithoutHeaderIsTheVideo() throws Exception {
         Datalist d = list("a/1.png,0,vid7\na/2.png,1,vid8\n");
         assertThat(d.items()).extracting(Datalist.Item::video).containsExactly("vid7", "vid8");
@@ -72,6 +82,7 @@ class DatalistTest {
         assertThatThrownBy(() -> list("a.png,0\nb.png,1,v,extra\n")).hasMessageContaining("line 2").hasMessageContaining("fields");
         assertThatThrownBy(() -> list("a.png,0\na.png,1\n")).hasMessageContaining("listed twice");
         assertThatThrownBy(() -> list("\"a.png,0\n")).hasMessageContaining("never closed");
+        assertThatThrownBy(() -> list("a.png\n")).isInstanceOf(UserError.class).hasMessageContaining("line 1: expected relative_path,label");
         assertThatThrownBy(() -> list("path,score\na.png,0.3\n")).hasMessageContaining("unknown column 'score'");
         assertThatThrownBy(() -> list("\n# only a comment\n")).hasMessageContaining("no items");
         assertThatThrownBy(() -> Datalist.read(dir.resolve("missing.csv"), dir)).hasMessageContaining("no such list");

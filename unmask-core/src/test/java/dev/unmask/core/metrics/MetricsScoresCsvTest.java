@@ -63,7 +63,7 @@ class MetricsScoresCsvTest {
         "empty file        | ''                                              | empty file",
         "header only       | path,label,score\\n                            | no scores",
         "open quote        | path,label,score\\n\"a,0,0.5\\n                | never closed",
-        "stray quote       | path,label,score\\na\"b,0,0.5\\n               | quote inside an unquoted field",
+        "text after quote  | path,label,score\\n\"a\"b,0,0.5\\n             | line 2: text after the closing quote",
         "empty video       | path,label,score,video\\na,0,0.5,\\n           | empty video",
         "mixed video       | path,label,score,video\\na,0,0.5,v\\nb,2,0.5,v\\n | video 'v' is labelled fake on line 3 but real on line 2",
     })

@@ -33,11 +33,11 @@ class ProgressBarTest {
         assertThat(ProgressBar.render("detect", 40, 40, 40, 8.0, FILES, "1 error"))
                 .isEqualTo("detect [==============================] 40/40 files 5.00 files/s ETA 0:00  1 error");
         // Work done before this run (a resumed download) counts in the bar but not in the rate.
-        assertThat(ProgressBar.render("model.safetensors", 1_500_000, 2_000_000, 500_000, 1.0, ProgressBar.Unit.BYTES, null))
-                .isEqualTo("model.safetensors [======================>       ] 1.5 MB/2.0 MB 500.0 kB/s ETA 0:01");
+        assertThat(ProgressBar.render("model.safetensors", 3 << 19, 2 << 20, 1 << 19, 1.0, ProgressBar.Unit.BYTES, null))
+                .isEqualTo("model.safetensors [======================>       ] 1.5 MiB/2.0 MiB 512.0 KiB/s ETA 0:01");
         assertThat(ProgressBar.render("x", 0, 7200, 0, 0.0, ProgressBar.Unit.of(""), null)).isEqualTo("x [>                             ] 0/7200 --/s ETA --:--");
         assertThat(ProgressBar.render("x", 1, 7201, 1, 1.0, ProgressBar.Unit.of(""), null)).endsWith("1/7201 1.00/s ETA 2:00:00");
-        assertThat(ProgressBar.render("pull", 3_000, 0, 3_000, 1.0, ProgressBar.Unit.BYTES, null)).as("total unknown").isEqualTo("pull 3.0 kB 3.0 kB/s");
+        assertThat(ProgressBar.render("pull", 3_072, 0, 3_072, 1.0, ProgressBar.Unit.BYTES, null)).as("total unknown").isEqualTo("pull 3.0 KiB 3.0 KiB/s");
     }
 
     @Test

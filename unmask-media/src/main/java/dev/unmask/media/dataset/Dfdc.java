@@ -2,13 +2,12 @@ package dev.unmask.media.dataset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.unmask.core.UserError;
+import dev.unmask.core.io.Hashing;
 import dev.unmask.core.io.StrictJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,12 +77,8 @@ public final class Dfdc {
 
     /** 80 % train, 10 % val, 10 % test, by the first bytes of SHA-256 of the original's file name. */
     static Split splitOf(String original) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(original.getBytes(StandardCharsets.UTF_8));
-            int bucket = Math.floorMod(((h[0] & 0xff) << 8) | (h[1] & 0xff), 10);
-            return bucket < 8 ? Split.TRAIN : bucket == 8 ? Split.VAL : Split.TEST;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] h = Hashing.sha256().digest(original.getBytes(StandardCharsets.UTF_8));
+        int bucket = Math.floorMod(((h[0] & 0xff) << 8) | (h[1] & 0xff), 10);
+        return bucket < 8 ? Split.TRAIN : bucket == 8 ? Split.VAL : Split.TEST;
     }
 }

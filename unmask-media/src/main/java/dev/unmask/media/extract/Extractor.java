@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.AtomicFiles;
+import dev.unmask.core.io.Csv;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.progress.ProgressBar;
 import dev.unmask.media.Crop;
@@ -230,10 +231,10 @@ public final class Extractor {
     }
 
     private ExtractSummary finish(List<VideoEntry> entries, int skipped, int processed, Totals totals, double seconds) {
-        Map<Split, StringBuilder> lists = new TreeMap<>();
+        Map<Split, Csv.Table> lists = new TreeMap<>();
         Map<String, int[]> videoCounts = new TreeMap<>();
         Map<String, long[]> cropCounts = new TreeMap<>();
-        StringBuilder errors = new StringBuilder("video,file,error\n");
+        Csv.Table errors = new Csv.Table("video", "file", "error");
         int ok = 0;
         int noFace = 0;
         int failed = 0;
@@ -248,28 +249,27 @@ public final class Extractor {
                 case "no_face" -> noFace++;
                 default -> {
                     failed++;
-                    errors.append(csv(e.key())).append(',').append(csv(e.file().toString())).append(',')
-                            .append(csv(r.path("error").asText())).append('\n');
+                    errors.row(e.key(), e.file(), r.path("error").asText());
                     continue;
                 }
             }
-            StringBuilder list = lists.computeIfAbsent(e.split(), s -> new StringBuilder("relative_path,label,video\n"));
+            Csv.Table list = lists.computeIfAbsent(e.split(), s -> new Csv.Table("relative_path", "label", "video"));
             int fake = e.label() > 0 ? 1 : 0;
             videoCounts.computeIfAbsent(e.split().id(), s -> new int[2])[fake]++;
             for (JsonNode c : r.path("crops")) {
                 String video = perTrack ? e.key() + "#t" + c.path("track").asInt() : e.key();
-                list.append(csv(c.path("path").asText())).append(',').append(e.label()).append(',').append(csv(video)).append('\n');
+                list.row(c.path("path").asText(), e.label(), video);
                 cropCounts.computeIfAbsent(e.split().id(), s -> new long[2])[fake]++;
             }
         }
         List<Path> written = new ArrayList<>();
         try {
-            for (Map.Entry<Split, StringBuilder> l : lists.entrySet()) {
+            for (Map.Entry<Split, Csv.Table> l : lists.entrySet()) {
                 Path p = config.out().resolve(l.getKey().id() + ".csv");
-                AtomicFiles.writeString(p, l.getValue().toString());
+                AtomicFiles.writeString(p, l.getValue().text());
                 written.add(p);
             }
-            AtomicFiles.writeString(config.out().resolve("errors.csv"), errors.toString());
+            AtomicFiles.writeString(config.out().resolve("errors.csv"), errors.text());
             Map<String, ExtractSummary.SplitCount> splits = new TreeMap<>();
             for (String s : videoCounts.keySet()) {
                 int[] v = videoCounts.get(s);
@@ -366,13 +366,6 @@ public final class Extractor {
     private JsonNode readRecord(VideoEntry e) {
         Path p = recordPath(e);
         return Files.isRegularFile(p) ? StrictJson.read(p) : null;
-    }
-
-    static String csv(String field) {
-        if (field.contains(",") || field.contains("\"") || field.contains("\n") || field.contains("\r")) {
-            return "\"" + field.replace("\"", "\"\"") + "\"";
-        }
-        return field;
     }
 
     private static void deleteTree(Path dir) throws IOException {

