@@ -27,7 +27,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 
 /**
  * A trained detector, loaded once, that checks images and videos: faces found and cropped as its
@@ -56,11 +58,14 @@ public final class Detector implements AutoCloseable {
     private final dev.unmask.core.detector.Detector model;
     private final CropRecipe recipe;
     private final DetectorInfo info;
+    /** Scores files that are face crops already; null unless loaded for them. */
+    private final boolean preCropped;
     /** Idle face pipelines by configuration: opening one loads a face-detection network, so they are reused across calls. */
     private final Map<PipelineConfig, Deque<FacePipeline>> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private Detector(Path file, NDManager manager, dev.unmask.core.detector.Detector model, CropRecipe recipe, DetectorInfo info) {
+    private Detector(Path file, NDManager manager, dev.unmask.core.detector.Detector model, CropRecipe recipe, DetectorInfo info, boolean preCropped) {
+        this.preCropped = preCropped;
         this.file = file;
         this.manager = manager;
         this.model = model;
@@ -83,20 +88,34 @@ public final class Detector implements AutoCloseable {
         dev.unmask.core.detector.Detector model = null;
         try {
             model = dev.unmask.core.detector.Detector.load(file, options.backbone(), manager);
-            CropRecipe recipe = CropRecipe.of(model.manifest(), file, options.assumeCrop() ? CropRecipe.assumed(FaceDetectorKind.BLAZEFACE) : null);
-            PipelineConfig config = recipe.apply(PipelineConfig.DEFAULT);
-            Map<String, Object> contract;
-            FacePipeline pipeline = FacePipeline.open(recipe.faceDetector(), config);
-            try {
-                recipe.requireReproducedBy(pipeline.contract(), file);
-                contract = pipeline.contract().toMap();
-            } finally {
-                pipeline.close();
-            }
             JsonNode m = model.manifest();
+            CropRecipe recipe = null;
+            Map<String, Object> contract;
+            boolean declared;
+            if (options.preCropped()) {
+                // The faces were cropped elsewhere: what the detector declares is all there is to say.
+                contract = JSON.convertValue(m.path("crop_contract"), new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+                if (contract == null) {
+                    contract = Map.of();
+                }
+                contract = new java.util.LinkedHashMap<>(contract);
+                contract.put("pre_cropped", "faces given as crops: no face detection, the detector's resize and normalisation only");
+                declared = m.path("crop_contract").path("declared").asBoolean(false);
+            } else {
+                recipe = CropRecipe.of(m, file, options.assumeCrop() ? CropRecipe.assumed(FaceDetectorKind.BLAZEFACE) : null);
+                PipelineConfig config = recipe.apply(PipelineConfig.DEFAULT);
+                FacePipeline pipeline = FacePipeline.open(recipe.faceDetector(), config);
+                try {
+                    recipe.requireReproducedBy(pipeline.contract(), file);
+                    contract = pipeline.contract().toMap();
+                } finally {
+                    pipeline.close();
+                }
+                declared = recipe.declared();
+            }
             DetectorInfo info = new DetectorInfo(file.toAbsolutePath().toString(), m.path("approach").asText(), m.path("head").path("features").asText(),
-                    model.threshold(), m.path("backbone").path("name").asText(), m.path("backbone").path("sha256").asText(), contract, recipe.declared());
-            return new Detector(file, manager, model, recipe, info);
+                    model.threshold(), m.path("backbone").path("name").asText(), m.path("backbone").path("sha256").asText(), contract, declared);
+            return new Detector(file, manager, model, recipe, info, options.preCropped());
         } catch (RuntimeException e) {
             if (model != null) {
                 model.close();
@@ -159,58 +178,82 @@ public final class Detector implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("detector closed");
         }
-        long t0 = System.nanoTime();
+        if (preCropped) {
+            CropScoring crops = new CropScoring(model, options.explainMethod());
+            CheckSettings used = new CheckSettings(1, "pre-cropped", options.batch(), VIDEO_SCORE, options.explain() ? options.explainTop() : null,
+                    options.explain() ? crops.method().id() : null, options.explain() ? crops.method().description() : null);
+            return journaled(files, options, keepIn, listener, used, (wanted, done) -> {
+                for (int i = 0; i < files.size(); i++) {
+                    if (wanted.test(i)) {
+                        done.accept(i, crops.check(files.get(i), i, options));
+                    }
+                }
+            });
+        }
         PipelineConfig config = recipe.apply(PipelineConfig.DEFAULT.withSampler(PipelineConfig.DEFAULT.sampler().withFrames(options.frames()))
                 .withSelection(options.faces()));
         DetectSettings settings = new DetectSettings(options.batch(), options.explain(), options.explainTop(), options.explainMethod(), options.out(), 64);
+        FacePipeline pipeline = borrow(config);
+        try {
+            DetectionRun run = new DetectionRun(model, pipeline, settings);
+            CheckSettings used = new CheckSettings(config.sampler().frames(), config.selection().name().toLowerCase(Locale.ROOT), options.batch(),
+                    VIDEO_SCORE, options.explain() ? options.explainTop() : null, options.explain() ? run.method().id() : null,
+                    options.explain() ? run.method().description() : null);
+            return journaled(files, options, keepIn, listener, used,
+                    (wanted, done) -> run.run(files, wanted, r -> done.accept(r.index(), FileCheck.of(r))));
+        } finally {
+            giveBack(config, pipeline);
+        }
+    }
+
+    /** Checks the files {@code wanted} accepts (by batch position), handing each report to {@code done} in order. */
+    private interface Work {
+        void run(IntPredicate wanted, BiConsumer<Integer, FileCheck> done);
+    }
+
+    /**
+     * Runs {@code work} over the files an earlier run in {@code keepIn} did not finish (all of them
+     * without one), keeping each new report there as it is done; reports reach the listener in input order.
+     */
+    private BatchReport journaled(List<Path> files, CheckOptions options, Path keepIn, BatchListener listener, CheckSettings used, Work work) {
+        long t0 = System.nanoTime();
         Map<Verdict, Integer> counts = new EnumMap<>(Verdict.class);
         List<FileCheck> done = new ArrayList<>();
         int doneBefore = 0;
-        FacePipeline pipeline = borrow(config);
-        CheckSettings used;
-        try {
-            DetectionRun run = new DetectionRun(model, pipeline, settings);
-            used = new CheckSettings(config.sampler().frames(), config.selection().name().toLowerCase(Locale.ROOT), options.batch(), VIDEO_SCORE,
-                    options.explain() ? options.explainTop() : null, options.explain() ? run.method().id() : null,
-                    options.explain() ? run.method().description() : null);
-            try (DetectJournal journal = keepIn == null ? null : DetectJournal.open(keepIn, identity(used), options.resume() != CheckOptions.Resume.NO)) {
-                // What each file is now, taken once: the record made from it says so, and a resume compares with it.
-                List<DetectJournal.Source> sources = files.stream().map(f -> journal == null ? null : DetectJournal.Source.of(f)).toList();
-                FileCheck[] earlier = new FileCheck[files.size()];
-                for (int i = 0; i < files.size(); i++) {
-                    ObjectNode kept = journal == null ? null : journal.finished(sources.get(i));
-                    earlier[i] = kept == null ? null : fromJson(kept);
-                    if (earlier[i] != null && options.resume() == CheckOptions.Resume.RETRY_ERRORS && earlier[i].verdict() == Verdict.ERROR) {
-                        earlier[i] = null;
-                    }
-                    doneBefore += earlier[i] == null ? 0 : 1;
+        Consumer<FileCheck> emit = f -> {
+            counts.merge(f.verdict(), 1, Integer::sum);
+            done.add(f);
+        };
+        try (DetectJournal journal = keepIn == null ? null : DetectJournal.open(keepIn, identity(used), options.resume() != CheckOptions.Resume.NO)) {
+            // What each file is now, taken once: the record made from it says so, and a resume compares with it.
+            List<DetectJournal.Source> sources = files.stream().map(f -> journal == null ? null : DetectJournal.Source.of(f)).toList();
+            FileCheck[] earlier = new FileCheck[files.size()];
+            for (int i = 0; i < files.size(); i++) {
+                ObjectNode kept = journal == null ? null : journal.finished(sources.get(i));
+                earlier[i] = kept == null ? null : fromJson(kept);
+                if (earlier[i] != null && options.resume() == CheckOptions.Resume.RETRY_ERRORS && earlier[i].verdict() == Verdict.ERROR) {
+                    earlier[i] = null;
                 }
-                listener.started(files.size() - doneBefore, doneBefore);
-                int[] next = {0};
-                Consumer<FileCheck> emit = f -> {
-                    counts.merge(f.verdict(), 1, Integer::sum);
-                    done.add(f);
-                };
-                run.run(files, i -> earlier[i] == null, r -> {
-                    for (; next[0] < r.index(); next[0]++) {
-                        emit.accept(earlier[next[0]]);
-                        listener.fileDone(earlier[next[0]], true);
-                    }
-                    FileCheck check = FileCheck.of(r);
-                    if (journal != null) {
-                        journal.append(sources.get(r.index()), JSON.valueToTree(check));
-                    }
-                    emit.accept(check);
-                    listener.fileDone(check, false);
-                    next[0]++;
-                });
-                for (; next[0] < files.size(); next[0]++) {
+                doneBefore += earlier[i] == null ? 0 : 1;
+            }
+            listener.started(files.size() - doneBefore, doneBefore);
+            int[] next = {0};
+            work.run(i -> earlier[i] == null, (index, check) -> {
+                for (; next[0] < index; next[0]++) {
                     emit.accept(earlier[next[0]]);
                     listener.fileDone(earlier[next[0]], true);
                 }
+                if (journal != null) {
+                    journal.append(sources.get(index), JSON.valueToTree(check));
+                }
+                emit.accept(check);
+                listener.fileDone(check, false);
+                next[0]++;
+            });
+            for (; next[0] < files.size(); next[0]++) {
+                emit.accept(earlier[next[0]]);
+                listener.fileDone(earlier[next[0]], true);
             }
-        } finally {
-            giveBack(config, pipeline);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         BatchReport.Summary summary = new BatchReport.Summary(counts.getOrDefault(Verdict.FAKE, 0), counts.getOrDefault(Verdict.REAL, 0),
@@ -249,6 +292,9 @@ public final class Detector implements AutoCloseable {
     }
 
     private void giveBack(PipelineConfig config, FacePipeline p) {
+        if (p == null) {
+            return;
+        }
         if (closed) {
             p.close();
         } else {

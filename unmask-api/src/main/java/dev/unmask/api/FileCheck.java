@@ -114,7 +114,7 @@ public record FileCheck(int schemaVersion, String path, Verdict verdict, Double 
     }
 
     /** The normalised map to three decimals: what a reader needs to draw it, at a tenth of the bytes. */
-    private static List<List<Double>> grid(HeatMap map) {
+    static List<List<Double>> grid(HeatMap map) {
         List<List<Double>> rows = new ArrayList<>();
         for (int r = 0; r < map.gridHeight(); r++) {
             List<Double> row = new ArrayList<>();

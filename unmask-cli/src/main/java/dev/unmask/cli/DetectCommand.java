@@ -92,6 +92,10 @@ final class DetectCommand implements Callable<Integer> {
             + " margin 1.3, 224 px, area resize (unmask extract's defaults); its accuracy is unknown if that is not how it was trained.")
     boolean assumeCrop;
 
+    @Option(names = "--pre-cropped", description = "The inputs are face crops already (as in downloaded datasets): no face detection, only the"
+            + " detector's resize and normalisation; each image is one face.")
+    boolean preCropped;
+
     @Override
     public Integer call() {
         FaceSelection selection = FaceSelection.parse(faces);
@@ -106,7 +110,7 @@ final class DetectCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BatchReport report;
-        try (Detector d = Detector.load(detector, new LoadOptions(backbone, assumeCrop))) {
+        try (Detector d = Detector.load(detector, new LoadOptions(backbone, assumeCrop, preCropped))) {
             report = d.checkAll(files, options, printer(stdout, err, json, "detect"));
         }
         err.println(report.summaryLine() + (outDir != null ? "; report: " + outDir.resolve(DetectJournal.REPORT) : ""));

@@ -12,6 +12,7 @@ import dev.unmask.core.io.StrictJson;
 import dev.unmask.media.TestMedia;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
@@ -115,6 +116,39 @@ class JsonSchemaTest {
                 Golden.dir("effnetv2_b0_tf").resolve("input.png").toString(), "--json");
         assertThat(conv.exitCode()).as(conv.err()).isZero();
         assertValid("featuresReport", StrictJson.parse(conv.out(), "features"));
+    }
+
+    @Test
+    void preCroppedFacesGetTheScoresEvalGivesTheSameCrops() {
+        Path out = dir.resolve("eval-crops");
+        CliRun e = CliRun.of("eval", "--detector", detector.toString(), "--test", dir.resolve("list.csv").toString(), "--root",
+                dir.resolve("faces").toString(), "--out", out.toString());
+        assertThat(e.exitCode()).as(e.err()).isZero();
+        Path crop = dir.resolve("faces/fake/1.png");
+        Path report = dir.resolve("precropped");
+        CliRun d = CliRun.of("detect", crop.toString(), dir.resolve("faces/real/0.png").toString(), dir.resolve("faces/missing.png").toString(),
+                "--detector", detector.toString(), "--pre-cropped", "--json", "--explain", "--out", report.toString());
+        assertThat(d.exitCode()).as(d.err()).isEqualTo(3);
+        List<JsonNode> lines = d.out().lines().filter(l -> !l.isBlank()).map(l -> StrictJson.parse(l, "line")).toList();
+        lines.forEach(l -> assertValid("fileCheck", l));
+        assertValid("batchReport", StrictJson.read(report.resolve("report.json")));
+        String scores = readString(out.resolve("scores.csv"));
+        double evalScore = scores.lines().filter(l -> l.startsWith("fake/1.png,")).map(l -> Double.parseDouble(l.split(",")[2])).findFirst().orElseThrow();
+        assertThat(lines.get(0).path("score").asDouble()).isCloseTo(evalScore, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(lines.get(0).path("frames").asInt()).isEqualTo(1);
+        assertThat(lines.get(0).path("faces").asInt()).isEqualTo(1);
+        assertThat(lines.get(0).path("explanation").path("overlays")).hasSize(1);
+        assertThat(Path.of(lines.get(0).path("explanation").path("overlays").get(0).path("file").asText())).isRegularFile();
+        assertThat(lines.get(2).path("verdict").asText()).isEqualTo("error");
+        assertThat(lines.get(2).path("error").asText()).contains("missing.png");
+    }
+
+    private static String readString(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
