@@ -202,6 +202,8 @@ final class DetectCommand implements Callable<Integer> {
                 s.put("faces", config.selection().name().toLowerCase(Locale.ROOT));
                 s.put("batch", settings.batch());
                 s.put("video_score", "mean fake probability over a face's sampled frames; the file's score is the highest face score");
+                s.put("faces_judged", settings.evidence().describe());
+                s.put("min_face_confidence", settings.evidence().minConfidence());
                 if (settings.explain()) {
                     s.put("explain_top", settings.explainTop());
                     s.put("explanation_method", run.method().id());
