@@ -201,7 +201,7 @@ final class DetectCommand implements Callable<Integer> {
                 s.put("frames", config.sampler().frames());
                 s.put("faces", config.selection().name().toLowerCase(Locale.ROOT));
                 s.put("batch", settings.batch());
-                s.put("video_score", "mean fake probability over a face's sampled frames; the file's score is the highest face score");
+                s.put("video_score", DetectionRun.VIDEO_SCORE.rule());
                 s.put("faces_judged", settings.evidence().describe());
                 s.put("min_face_confidence", settings.evidence().minConfidence());
                 if (settings.explain()) {
@@ -284,14 +284,22 @@ final class DetectCommand implements Callable<Integer> {
         throw new UserError("a kept report has an unknown verdict: " + id);
     }
 
-    /** Files named, and media files found under folders named, in order. */
+    /**
+     * Files named, and media files found under folders named, in order. A folder that gives no
+     * media (empty or unreadable) stays in the batch as an item of its own, which gets its error.
+     */
     static List<Path> expand(List<Path> inputs) {
         List<Path> files = new ArrayList<>();
         for (Path p : inputs) {
             if (Files.isDirectory(p)) {
-                List<Path> found = MediaFilesUnder.media(p);
+                List<Path> found;
+                try {
+                    found = MediaFilesUnder.media(p);
+                } catch (UserError e) {
+                    found = List.of();
+                }
                 if (found.isEmpty()) {
-                    throw new UserError(p + ": no videos or images in this folder");
+                    files.add(p);
                 }
                 files.addAll(found);
             } else {

@@ -13,15 +13,14 @@ import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.metrics.MetricsReport;
 import dev.unmask.core.metrics.VideoAggregation;
+import dev.unmask.core.metrics.VideoKeys;
 import dev.unmask.core.train.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -151,8 +150,8 @@ final class EvalCommand implements Callable<Integer> {
                 f.path("eer").asDouble(), threshold, f.path("acc").asDouble(), f.path("hter").asDouble());
         if (root.path("pooled").has("video")) {
             var v = root.path("pooled").path("video");
-            o.printf(Locale.ROOT, "videos     AUC %.4f, EER %.4f, acc %.4f (%s of frame scores)%n", v.path("auc").asDouble(),
-                    v.path("eer").asDouble(), v.path("acc").asDouble(), aggregation.label());
+            o.printf(Locale.ROOT, "videos     AUC %.4f, EER %.4f, acc %.4f (video score: %s; %s)%n", v.path("auc").asDouble(),
+                    v.path("eer").asDouble(), v.path("acc").asDouble(), aggregation.rule(), VideoKeys.RULE);
         }
         o.printf(Locale.ROOT, "written    %s, %s, %s, %s%n", out.resolve("scores.csv"), out.resolve("metrics.json"),
                 out.resolve("roc.png"), out.resolve("histogram.png"));
@@ -205,26 +204,15 @@ final class EvalCommand implements Callable<Integer> {
         double[] scores = new double[items.size()];
         boolean[] fake = new boolean[items.size()];
         int[] video = new int[items.size()];
-        Map<String, Integer> ids = new HashMap<>();
-        Map<String, Boolean> videoFake = new HashMap<>();
-        String mixed = null;
+        VideoKeys videos = new VideoKeys();
         for (int i = 0; i < scores.length; i++) {
             Scored s = items.get(i);
             scores[i] = s.score();
             fake[i] = s.label() > 0;
-            video[i] = ids.computeIfAbsent(s.video(), k -> ids.size());
-            if (videoFake.merge(s.video(), fake[i], (a, b) -> a == b ? a : null) == null && mixed == null) {
-                mixed = s.video();
-            }
+            video[i] = videos.id(s.video(), fake[i]);
         }
         try {
-            // Without a video column the folder is the video; a folder of both real and fake
-            // frames is not one video, so the video level is left out rather than made up.
-            ObjectNode o = MetricsReport.compute(scores, fake, mixed == null ? video : null, ids.size(), options).toJson();
-            if (mixed != null) {
-                o.put("video_level", "left out: '" + mixed + "' holds both real and fake items (give a video column to group frames)");
-            }
-            return o;
+            return MetricsReport.compute(scores, fake, video, videos.count(), options).toJson();
         } catch (UserError e) {
             throw new UserError(what + ": " + e.getMessage(), e);
         }

@@ -73,7 +73,9 @@ final class MetricsCommand implements Callable<Integer> {
                 throw new IllegalStateException(e);
             }
         } else {
-            out.println("scores: " + scores + (csv.hasVideo() ? " (" + csv.videoCount() + " videos)" : ""));
+            out.println("scores: " + scores + (csv.hasVideo() ? " (" + csv.videoCount() + " videos" + (csv.videoIdsWithBothLabels() > 0
+                    ? ", " + csv.videoIdsWithBothLabels() + " of their ids holding real and fake items, each counted as two videos" : "") + ")"
+                    : ""));
             out.print(report.toTable());
         }
         out.flush();

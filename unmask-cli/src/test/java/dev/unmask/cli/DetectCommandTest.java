@@ -318,6 +318,23 @@ class DetectCommandTest {
     }
 
     @Test
+    void anEmptyFolderInABatchIsThatItemsErrorAndTheOtherFilesAreJudged() throws Exception {
+        Path face = TestMedia.photo("astronaut.png");
+        Path empty = Files.createDirectories(dir.resolve("batch-folders/empty"));
+        Path folder = Files.createDirectories(dir.resolve("batch-folders/photos"));
+        Path inFolder = Files.copy(TestMedia.photo("coffee.png"), folder.resolve("coffee.png"));
+        CliRun r = CliRun.of("detect", face.toString(), empty.toString(), folder.toString(), "--detector", probe.toString(), "--json");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(DetectCommand.EXIT_SOME_FILES_FAILED);
+        List<JsonNode> lines = jsonLines(r);
+        assertThat(lines).extracting(l -> l.path("path").asText()).containsExactly(face.toString(), empty.toString(), inFolder.toString());
+        assertThat(lines.get(0).path("verdict").asText()).isIn("fake", "real");
+        assertThat(lines.get(1).path("verdict").asText()).isEqualTo("error");
+        assertThat(lines.get(1).path("error").asText()).isEqualTo(empty + ": no videos or images in this folder");
+        assertThat(lines.get(2).path("verdict").asText()).isEqualTo("no_face");
+        assertThat(r.err()).contains("1 error");
+    }
+
+    @Test
     void theModelStartsOnAVideosFirstFacesWhileLaterFramesAreStillBeingDecoded() {
         CliRun r = CliRun.of("detect", TestMedia.astronautMp4().toString(), "--detector", finetune.toString(), "--json", "--frames", "16",
                 "--batch", "1");

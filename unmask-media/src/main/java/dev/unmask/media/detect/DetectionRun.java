@@ -10,9 +10,11 @@ import dev.unmask.core.explain.Explainer;
 import dev.unmask.core.explain.HeatMap;
 import dev.unmask.core.image.ImageTensor;
 import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.metrics.VideoAggregation;
 import dev.unmask.media.Crop;
 import dev.unmask.media.FacePipeline;
 import dev.unmask.media.Picture;
+import dev.unmask.media.dataset.MediaFilesUnder;
 import dev.unmask.media.face.Box;
 import dev.unmask.media.face.FaceEvidence;
 import dev.unmask.media.render.ContactSheet;
@@ -49,6 +51,9 @@ import java.util.function.IntPredicate;
 public final class DetectionRun {
     /** A contact sheet shows at most this many frames (every k-th when more are sampled), so memory stays bounded. */
     static final int MAX_SHEET_TILES = 64;
+
+    /** How a file's frame scores make its score: as eval and metrics make a video's, by default. */
+    public static final VideoAggregation VIDEO_SCORE = VideoAggregation.MEAN;
 
     private final Detector detector;
     private final FacePipeline pipeline;
@@ -148,6 +153,9 @@ public final class DetectionRun {
                     String error = null;
                     int[] seen = {0};
                     try {
+                        if (Files.isDirectory(file)) {
+                            throw new UserError(folderError(file));
+                        }
                         if (!Files.isRegularFile(file)) {
                             throw new UserError(file + ": " + (Files.exists(file) ? "not a regular file" : "no such file"));
                         }
@@ -441,7 +449,9 @@ public final class DetectionRun {
             f.supported = supported;
             List<FileReport.FaceScore> faces = new ArrayList<>();
             List<FileReport.WeakFace> weak = new ArrayList<>();
-            Map<Integer, double[]> perTrack = new TreeMap<>();
+            Map<Integer, List<Double>> perTrack = new TreeMap<>();
+            List<Double> judgedScores = new ArrayList<>();
+            List<Integer> judgedTracks = new ArrayList<>();
             for (FrameRecord fr : f.frames) {
                 for (ScoredCrop c : fr.crops()) {
                     if (!supported.contains(c.track)) {
@@ -451,9 +461,9 @@ public final class DetectionRun {
                         continue;
                     }
                     faces.add(new FileReport.FaceScore(c.frame, c.seconds, c.track, c.box, c.faceConfidence, c.score));
-                    double[] acc = perTrack.computeIfAbsent(c.track, k -> new double[2]);
-                    acc[0] += c.score;
-                    acc[1]++;
+                    perTrack.computeIfAbsent(c.track, k -> new ArrayList<>()).add(c.score);
+                    judgedScores.add(c.score);
+                    judgedTracks.add(c.track);
                 }
             }
             if (s != null) {
@@ -464,7 +474,8 @@ public final class DetectionRun {
             }
             weak.sort(Comparator.comparingInt(FileReport.WeakFace::frame));
             List<FileReport.TrackScore> tracks = new ArrayList<>();
-            perTrack.forEach((t, acc) -> tracks.add(new FileReport.TrackScore(t, acc[0] / acc[1], (int) acc[1])));
+            perTrack.forEach((t, scores) -> tracks.add(new FileReport.TrackScore(t,
+                    VIDEO_SCORE.of(scores.stream().mapToDouble(Double::doubleValue).toArray()), scores.size())));
             Verdict verdict;
             double score = Double.NaN;
             if (f.error != null) {
@@ -472,8 +483,9 @@ public final class DetectionRun {
             } else if (tracks.isEmpty()) {
                 verdict = Verdict.NO_FACE;
             } else {
-                // One fake face makes a fake file.
-                score = tracks.stream().mapToDouble(FileReport.TrackScore::score).max().orElseThrow();
+                // One fake face makes a fake file: the rule eval and metrics use too.
+                score = VIDEO_SCORE.videoScore(judgedScores.stream().mapToDouble(Double::doubleValue).toArray(),
+                        judgedTracks.stream().mapToInt(Integer::intValue).toArray());
                 verdict = score >= threshold ? Verdict.FAKE : Verdict.REAL;
             }
             long t0 = System.nanoTime();
@@ -566,6 +578,19 @@ public final class DetectionRun {
             return String.format(Locale.ROOT, "%s: %s%s (threshold %.3f), %d frames%s", name, verdict.id().toUpperCase(Locale.ROOT),
                     Double.isNaN(score) ? "" : String.format(Locale.ROOT, " %.3f", score), threshold, f.frames.size(),
                     sheetStride > 1 ? ", 1 in " + sheetStride + " shown" : "");
+        }
+    }
+
+    /**
+     * Why a folder in a batch is an item of its own: a batch names folders to be searched, and one
+     * that gives no media (empty, or unreadable) is that item's error, not the whole batch's.
+     */
+    static String folderError(Path dir) {
+        try {
+            return MediaFilesUnder.media(dir).isEmpty() ? dir + ": no videos or images in this folder"
+                    : dir + ": a folder; detect judges the media files in it, not the folder";
+        } catch (UserError e) {
+            return StrictJson.oneLine(e.getMessage());
         }
     }
 

@@ -28,6 +28,11 @@ class FaceEvidenceTuning {
         PipelineConfig config = PipelineConfig.DEFAULT.withSampler(PipelineConfig.DEFAULT.sampler().withFrames(FaceEvidenceTest.FRAMES))
                 .withSelection(FaceSelection.ALL);
         try (FacePipeline p = FacePipeline.open(FaceDetectorKind.BLAZEFACE, config)) {
+            String only = System.getenv("UNMASK_TUNE_FACE_EVIDENCE");
+            if (only.startsWith("/")) {
+                print(only, List.of(new GeneratedMedia.Recipe(only, List.of())), p);
+                return;
+            }
             print("faceless (tuning)", GeneratedMedia.facelessTuning(), p);
             print("faces", GeneratedMedia.faces(), p);
             if (System.getenv("UNMASK_TUNE_FACE_EVIDENCE").equals("all")) {
@@ -39,7 +44,7 @@ class FaceEvidenceTuning {
     private static void print(String title, List<GeneratedMedia.Recipe> recipes, FacePipeline p) {
         System.out.println("== " + title);
         for (GeneratedMedia.Recipe r : recipes) {
-            Path file = r.make();
+            Path file = r.name().startsWith("/") ? Path.of(r.name()) : r.make();
             Map<Integer, double[]> tracks = new TreeMap<>();
             FacePipeline.FaceStream s = p.process(file, 0, (frame, crops) -> crops.forEach(c -> {
                 double[] t = tracks.computeIfAbsent(c.track(), k -> new double[] {0, 1, 0});
