@@ -15,8 +15,11 @@ import dev.unmask.core.train.Approach;
 import dev.unmask.core.train.Progress;
 import dev.unmask.core.train.TrainSettings;
 import dev.unmask.core.train.TrainingRun;
+import dev.unmask.media.extract.Extractor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -121,8 +124,26 @@ final class TrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(names = "--crop-contract", paramLabel = "FILE.json",
-            description = "How the training faces were cropped (face_detector, margin, crop_format, ...), stored in the detector.")
+            description = "How the training faces were cropped (a crop contract, or unmask extract's extract.json), stored in the detector."
+                    + " Default: the extract.json next to the training list or under --root, when there.")
     Path cropContract;
+
+    /**
+     * The settings file of the {@code unmask extract} run that made the training list, when it is
+     * there: next to the list (or in the folder given as the list), else at the top of {@code --root}.
+     */
+    static Path extractionSettings(Path trainList, Path root) {
+        List<Path> candidates = new ArrayList<>();
+        if (Files.isDirectory(trainList)) {
+            candidates.add(trainList.resolve(Extractor.SETTINGS));
+        } else if (trainList.toAbsolutePath().getParent() != null) {
+            candidates.add(trainList.toAbsolutePath().getParent().resolve(Extractor.SETTINGS));
+        }
+        if (root != null) {
+            candidates.add(root.resolve(Extractor.SETTINGS));
+        }
+        return candidates.stream().filter(Files::isRegularFile).findFirst().orElse(null);
+    }
 
     @Override
     public Integer call() {
@@ -160,13 +181,25 @@ final class TrainCommand implements Callable<Integer> {
         Datalist trainList = Datalist.read(train, root);
         Datalist valList = Datalist.read(val, root);
         ObjectNode crop = null;
-        if (cropContract != null) {
-            JsonNode c = StrictJson.read(cropContract);
+        Path contractFile = cropContract != null ? cropContract : extractionSettings(train, root);
+        if (contractFile != null) {
+            JsonNode c = StrictJson.read(contractFile);
             if (!c.isObject()) {
-                throw new UserError(cropContract + ": the crop contract must be a JSON object");
+                throw new UserError(contractFile + ": the crop contract must be a JSON object");
+            }
+            if (cropContract == null && !c.path("crop_contract").isObject()) {
+                throw new UserError(contractFile + ": an extraction's settings without a crop_contract; pass --crop-contract FILE.json");
             }
             crop = (ObjectNode) c;
             crop.put("declared", true);
+            if (cropContract == null) {
+                spec.commandLine().getErr().println("crop contract: " + contractFile + " (the extraction the training list came from;"
+                        + " --crop-contract overrides)");
+            }
+        } else {
+            spec.commandLine().getErr().println("warning: no crop contract (no --crop-contract, and no " + Extractor.SETTINGS
+                    + " next to the training list or under --root): detect will refuse this detector unless run with --assume-crop;"
+                    + " pass --crop-contract EXTRACT_DIR/" + Extractor.SETTINGS + " to record how the faces were cropped");
         }
         Path cacheRoot = cache != null ? cache : BuiltinModels.home().resolve("cache");
         Progress progress = Progress.console(spec.commandLine().getErr(), System.console() != null);
