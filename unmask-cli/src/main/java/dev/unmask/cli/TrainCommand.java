@@ -192,15 +192,13 @@ final class TrainCommand implements Callable<Integer> {
             }
             crop = (ObjectNode) c;
             crop.put("declared", true);
-            if (cropContract == null) {
-                spec.commandLine().getErr().println("crop contract: " + contractFile + " (the extraction the training list came from;"
-                        + " --crop-contract overrides)");
-            }
-        } else {
-            spec.commandLine().getErr().println("warning: no crop contract (no --crop-contract, and no " + Extractor.SETTINGS
-                    + " next to the training list or under --root): detect will refuse this detector unless run with --assume-crop;"
-                    + " pass --crop-contract EXTRACT_DIR/" + Extractor.SETTINGS + " to record how the faces were cropped");
         }
+        // Said once training is done (a refused run keeps its one-line error), where the summary is read.
+        String contractNote = cropContract != null ? null : contractFile != null
+                ? "crop contract: " + contractFile + " (the extraction the training list came from; --crop-contract overrides)"
+                : "warning: no crop contract (no --crop-contract, and no " + Extractor.SETTINGS + " next to the training list or under"
+                        + " --root): detect will refuse this detector unless run with --assume-crop; pass --crop-contract EXTRACT_DIR/"
+                        + Extractor.SETTINGS + " to record how the faces were cropped";
         Path cacheRoot = cache != null ? cache : BuiltinModels.home().resolve("cache");
         Progress progress = Progress.console(spec.commandLine().getErr(), System.console() != null);
         TrainingRun.Result r = TrainingRun.run(s, new TrainingRun.Inputs(dir, trainList, valList, out, cacheRoot, crop,
@@ -224,6 +222,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         o.printf(Locale.ROOT, "curves     %s%n", curves);
         o.flush();
+        if (contractNote != null) {
+            spec.commandLine().getErr().println(contractNote);
+            spec.commandLine().getErr().flush();
+        }
         return 0;
     }
 }
