@@ -73,7 +73,7 @@ final class CropScoring {
                 options.explain() ? (end - explainStart) / 1e9 : null, (end - t0) / 1e9, (decoded - t0) / 1e9, (decoded - t0) / 1e9);
         return new FileCheck(Unmask.SCHEMA_VERSION, file.toString(), verdict, (double) score, threshold, 1, 1, 1, null,
                 List.of(new FileCheck.FaceTrack(0, (double) score, 1)),
-                List.of(new FileCheck.FrameFace(0, 0.0, 0, (double) score, new FileCheck.Box(0, 0, w, h), null)),
+                List.of(new FileCheck.FrameFace(0, 0.0, 0, (double) score, new FileCheck.Box(0, 0, w, h), null)), List.of(),
                 new FileCheck.Media("image", "pre-cropped face", w, h, 0, false, null, false), timings, explanation);
     }
 
@@ -118,6 +118,6 @@ final class CropScoring {
     private static FileCheck error(Path file, double threshold, String message, long t0) {
         double wall = (System.nanoTime() - t0) / 1e9;
         return new FileCheck(Unmask.SCHEMA_VERSION, file.toString(), Verdict.ERROR, null, threshold, 0, 0, 0, StrictJson.oneLine(message), List.of(),
-                List.of(), null, new FileCheck.Timings(null, null, null, null, wall, null, null), null);
+                List.of(), List.of(), null, new FileCheck.Timings(null, null, null, null, wall, null, null), null);
     }
 }

@@ -51,7 +51,6 @@ import java.util.function.IntPredicate;
  */
 public final class Detector implements AutoCloseable {
     private static final ObjectMapper JSON = StrictJson.mapper();
-    private static final String VIDEO_SCORE = "mean fake probability over a face's sampled frames; the file's score is the highest face score";
 
     private final Path file;
     private final NDManager manager;
@@ -180,7 +179,8 @@ public final class Detector implements AutoCloseable {
         }
         if (preCropped) {
             CropScoring crops = new CropScoring(model, options.explainMethod());
-            CheckSettings used = new CheckSettings(1, "pre-cropped", options.batch(), VIDEO_SCORE, options.explain() ? options.explainTop() : null,
+            CheckSettings used = new CheckSettings(1, "pre-cropped", options.batch(), "the crop's fake probability", null, null,
+                    options.explain() ? options.explainTop() : null,
                     options.explain() ? crops.method().id() : null, options.explain() ? crops.method().description() : null);
             return journaled(files, options, keepIn, listener, used, (wanted, done) -> {
                 for (int i = 0; i < files.size(); i++) {
@@ -197,7 +197,7 @@ public final class Detector implements AutoCloseable {
         try {
             DetectionRun run = new DetectionRun(model, pipeline, settings);
             CheckSettings used = new CheckSettings(config.sampler().frames(), config.selection().name().toLowerCase(Locale.ROOT), options.batch(),
-                    VIDEO_SCORE, options.explain() ? options.explainTop() : null, options.explain() ? run.method().id() : null,
+                    DetectionRun.VIDEO_SCORE.rule(), settings.evidence().describe(), settings.evidence().minConfidence(), options.explain() ? options.explainTop() : null, options.explain() ? run.method().id() : null,
                     options.explain() ? run.method().description() : null);
             return journaled(files, options, keepIn, listener, used,
                     (wanted, done) -> run.run(files, wanted, r -> done.accept(r.index(), FileCheck.of(r))));

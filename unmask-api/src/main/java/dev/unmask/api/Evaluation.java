@@ -8,10 +8,10 @@ import dev.unmask.core.data.Datalist;
 import dev.unmask.core.data.Preprocessing;
 import dev.unmask.core.metrics.MetricsReport;
 import dev.unmask.core.metrics.VideoAggregation;
+import dev.unmask.core.metrics.VideoKeys;
 import dev.unmask.core.train.Progress;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -130,26 +130,15 @@ public final class Evaluation {
         double[] scores = new double[items.size()];
         boolean[] fake = new boolean[items.size()];
         int[] video = new int[items.size()];
-        Map<String, Integer> ids = new HashMap<>();
-        Map<String, Boolean> videoFake = new HashMap<>();
-        String mixed = null;
+        VideoKeys videos = new VideoKeys();
         for (int i = 0; i < scores.length; i++) {
             EvalReport.Scored s = items.get(i);
             scores[i] = s.score();
             fake[i] = s.label() > 0;
-            video[i] = ids.computeIfAbsent(s.video(), k -> ids.size());
-            if (videoFake.merge(s.video(), fake[i], (a, b) -> a == b ? a : null) == null && mixed == null) {
-                mixed = s.video();
-            }
+            video[i] = videos.id(s.video(), fake[i]);
         }
         try {
-            // Without a video column the folder is the video; a folder of both real and fake
-            // frames is not one video, so the video level is left out rather than made up.
-            com.fasterxml.jackson.databind.node.ObjectNode o = MetricsReport.compute(scores, fake, mixed == null ? video : null, ids.size(), options).toJson();
-            if (mixed != null) {
-                o.put("video_level", "left out: '" + mixed + "' holds both real and fake items (give a video column to group frames)");
-            }
-            return o;
+            return MetricsReport.compute(scores, fake, video, videos.count(), options).toJson();
         } catch (UserError e) {
             throw new UserError(what + ": " + e.getMessage(), e);
         }

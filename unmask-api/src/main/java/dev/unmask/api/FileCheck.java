@@ -28,20 +28,23 @@ import java.util.List;
  * @param faces              faces followed and scored (tracks)
  * @param error              why the file could not be judged, when the verdict is error
  * @param faceScores         one score per face followed across frames
- * @param frameScores        every scored face crop, in frame order
+ * @param frameScores        every judged face crop, in frame order
+ * @param weakFaces          detections not judged (too low a confidence, or a track seen in too few
+ *                           of the sampled frames), in frame order
  * @param media              what decoding learned, or null when the file could not be opened
  * @param explanation        overlays and contact sheet, or null when none were asked for
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonPropertyOrder({"schema_version", "path", "verdict", "score", "threshold", "frames", "frames_with_faces", "faces", "error", "face_scores",
-    "frame_scores", "media", "timings", "explanation"})
+    "frame_scores", "weak_faces", "media", "timings", "explanation"})
 public record FileCheck(int schemaVersion, String path, Verdict verdict, Double score, Double threshold, int frames, int framesWithFaces, int faces,
-        @JsonInclude(JsonInclude.Include.ALWAYS) String error, List<FaceTrack> faceScores, List<FrameFace> frameScores,
+        @JsonInclude(JsonInclude.Include.ALWAYS) String error, List<FaceTrack> faceScores, List<FrameFace> frameScores, List<WeakFace> weakFaces,
         @JsonInclude(JsonInclude.Include.NON_NULL) Media media, Timings timings, @JsonInclude(JsonInclude.Include.NON_NULL) Explanation explanation) {
 
     public FileCheck {
         faceScores = List.copyOf(faceScores);
         frameScores = List.copyOf(frameScores);
+        weakFaces = weakFaces == null ? List.of() : List.copyOf(weakFaces);
     }
 
     /** One face followed across frames: the mean fake probability over the frames it was found in. */
@@ -55,6 +58,16 @@ public record FileCheck(int schemaVersion, String path, Verdict verdict, Double 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonPropertyOrder({"frame", "seconds", "track", "score", "box", "face_confidence"})
     public record FrameFace(int frame, Double seconds, int track, Double score, Box box, Double faceConfidence) {}
+
+    /**
+     * A detection that did not count as a face to judge.
+     *
+     * @param track  its track, or -1 when set aside before tracking (too low a confidence)
+     * @param reason why it was not judged, in words
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonPropertyOrder({"frame", "seconds", "track", "box", "face_confidence", "reason"})
+    public record WeakFace(int frame, Double seconds, int track, Box box, Double faceConfidence, String reason) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Media(String format, String codec, int width, int height, int rotation, boolean mirrored, Double declaredSeconds,
@@ -96,7 +109,9 @@ public record FileCheck(int schemaVersion, String path, Verdict verdict, Double 
     static FileCheck of(FileReport r) {
         List<FaceTrack> tracks = r.tracks().stream().map(t -> new FaceTrack(t.track(), finite(t.score()), t.frames())).toList();
         List<FrameFace> frames = r.faces().stream().map(s -> new FrameFace(s.frame(), finite(s.seconds()), s.track(), finite(s.score()),
-                new Box(round(s.box().x()), round(s.box().y()), round(s.box().width()), round(s.box().height())), finite(s.faceConfidence()))).toList();
+                box(s.box()), finite(s.faceConfidence()))).toList();
+        List<WeakFace> weak = r.weakFaces().stream().map(w -> new WeakFace(w.frame(), finite(w.seconds()), w.track(), box(w.box()),
+                finite(w.faceConfidence()), w.reason())).toList();
         Media media = r.media() == null ? null : new Media(r.media().format(), r.media().codec(), r.media().width(), r.media().height(),
                 r.media().rotation(), r.media().mirrored(), finite(r.media().declaredSeconds()), r.media().damaged());
         FileReport.Timings t = r.timings();
@@ -110,7 +125,7 @@ public record FileCheck(int schemaVersion, String path, Verdict verdict, Double 
             explanation = new Explanation(e.method(), e.contactSheet() == null ? null : e.contactSheet().toString(), e.error(), overlays);
         }
         return new FileCheck(Unmask.SCHEMA_VERSION, r.path(), r.verdict(), finite(r.score()), finite(r.threshold()), r.framesSampled(),
-                r.framesWithFaces(), r.tracks().size(), r.error(), tracks, frames, media, timings, explanation);
+                r.framesWithFaces(), r.tracks().size(), r.error(), tracks, frames, weak, media, timings, explanation);
     }
 
     /** The normalised map to three decimals: what a reader needs to draw it, at a tenth of the bytes. */
@@ -124,6 +139,10 @@ public record FileCheck(int schemaVersion, String path, Verdict verdict, Double 
             rows.add(row);
         }
         return rows;
+    }
+
+    private static Box box(dev.unmask.media.face.Box b) {
+        return new Box(round(b.x()), round(b.y()), round(b.width()), round(b.height()));
     }
 
     static Double finite(double v) {

@@ -25,7 +25,7 @@ import java.nio.file.Path;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonPropertyOrder({"schema_version", "frame", "video"})
 public record ScoreMetrics(int schemaVersion, JsonNode frame, @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode video, @JsonIgnore String table,
-        @JsonIgnore int videos) {
+        @JsonIgnore int videos, @JsonIgnore int videoIdsWithBothLabels) {
 
     /**
      * @param aggregation how frame probabilities make a video probability; null: mean (an explicit
@@ -45,6 +45,7 @@ public record ScoreMetrics(int schemaVersion, JsonNode frame, @JsonInclude(JsonI
             throw new UserError(scores + ": " + e.getMessage(), e);
         }
         ObjectNode json = report.toJson();
-        return new ScoreMetrics(Unmask.SCHEMA_VERSION, json.get("frame"), json.get("video"), report.toTable(), csv.hasVideo() ? csv.videoCount() : 0);
+        return new ScoreMetrics(Unmask.SCHEMA_VERSION, json.get("frame"), json.get("video"), report.toTable(), csv.hasVideo() ? csv.videoCount() : 0,
+                csv.hasVideo() ? csv.videoIdsWithBothLabels() : 0);
     }
 }

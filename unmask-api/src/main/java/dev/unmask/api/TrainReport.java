@@ -8,13 +8,15 @@ import java.util.List;
 /**
  * What a training run made: the detector, the epoch kept (best validation EER), the validation
  * metrics and threshold stored in it, the per-epoch history, the images that could not be read.
+ * {@code cropContract} is the file the detector's crop contract came from (given, or the
+ * extraction's settings next to the training list), or null when it has none.
  * It is {@code unmask train --json} (schema {@code docs/schema/train-report.schema.json}).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonPropertyOrder({"schema_version", "detector", "best_epoch", "epochs_run", "stopped_early", "threshold", "validation", "history", "skipped",
-    "log"})
+    "log", "crop_contract"})
 public record TrainReport(int schemaVersion, String detector, int bestEpoch, int epochsRun, boolean stoppedEarly, double threshold,
-        Validation validation, List<Epoch> history, List<String> skipped, String log) {
+        Validation validation, List<Epoch> history, List<String> skipped, String log, String cropContract) {
 
     /** The kept epoch's validation metrics (threshold at its EER). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -14,8 +14,11 @@ import dev.unmask.core.train.Approach;
 import dev.unmask.core.train.Progress;
 import dev.unmask.core.train.TrainSettings;
 import dev.unmask.core.train.TrainingRun;
+import dev.unmask.media.extract.Extractor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -42,10 +45,14 @@ public final class Training {
         Datalist trainList = Datalist.read(r.train(), r.root());
         Datalist valList = Datalist.read(r.val(), r.root());
         ObjectNode crop = null;
-        if (r.cropContract() != null) {
-            JsonNode c = StrictJson.read(r.cropContract());
+        Path contractFile = r.cropContract() != null ? r.cropContract() : extractionSettings(r.train(), r.root());
+        if (contractFile != null) {
+            JsonNode c = StrictJson.read(contractFile);
             if (!c.isObject()) {
-                throw new UserError(r.cropContract() + ": the crop contract must be a JSON object");
+                throw new UserError(contractFile + ": the crop contract must be a JSON object");
+            }
+            if (r.cropContract() == null && !c.path("crop_contract").isObject()) {
+                throw new UserError(contractFile + ": an extraction's settings without a crop_contract; pass --crop-contract FILE.json");
             }
             crop = (ObjectNode) c;
             crop.put("declared", true);
@@ -56,7 +63,25 @@ public final class Training {
         return new TrainReport(Unmask.SCHEMA_VERSION, t.detector().toString(), t.bestEpoch(), t.epochsRun(), t.stoppedEarly(), t.threshold(),
                 new TrainReport.Validation(t.validation().auc(), t.validation().eer(), t.validation().acc()),
                 t.history().stream().map(h -> new TrainReport.Epoch(h.epoch(), h.trainLoss(), h.valLoss(), h.valAuc(), h.valEer(), h.valAcc(),
-                        h.seconds())).toList(), t.skipped(), TrainingRun.trainingDirectory(r.out()).resolve("train_log.csv").toString());
+                        h.seconds())).toList(), t.skipped(), TrainingRun.trainingDirectory(r.out()).resolve("train_log.csv").toString(),
+                contractFile == null ? null : contractFile.toString());
+    }
+
+    /**
+     * The settings file of the {@code unmask extract} run that made the training list, when it is
+     * there: next to the list (or in the folder given as the list), else at the top of {@code root}.
+     */
+    public static Path extractionSettings(Path trainList, Path root) {
+        List<Path> candidates = new ArrayList<>();
+        if (Files.isDirectory(trainList)) {
+            candidates.add(trainList.resolve(Extractor.SETTINGS));
+        } else if (trainList.toAbsolutePath().getParent() != null) {
+            candidates.add(trainList.toAbsolutePath().getParent().resolve(Extractor.SETTINGS));
+        }
+        if (root != null) {
+            candidates.add(root.resolve(Extractor.SETTINGS));
+        }
+        return candidates.stream().filter(Files::isRegularFile).findFirst().orElse(null);
     }
 
     /** The settings a request asks for, with the paper's defaults for what it leaves open. */

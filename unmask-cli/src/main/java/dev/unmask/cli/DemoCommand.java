@@ -276,8 +276,9 @@ final class DemoCommand implements Callable<Integer> {
                 Path file = data.resolve(rel);
                 Files.createDirectories(file.getParent());
                 crops.get(0).pixels().writePng(file);
+                // A fake made from a real frame is a video of its own, as datasets name them (see VideoKeys).
                 list.append(rel).append(',').append(fake ? 1 : 0).append(',').append(split).append('_').append(s.name()).append('_').append(i)
-                        .append('\n');
+                        .append(fake ? "_fake" : "").append('\n');
                 written++;
             }
         }

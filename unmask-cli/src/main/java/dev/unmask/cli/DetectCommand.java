@@ -29,8 +29,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code unmask detect}: videos and images in, a verdict per file out, with explanations when asked. */
 @Command(name = "detect", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Judge videos and images with a trained detector: fake, real, no_face (no face in any sampled frame)"
-                + " or error (with the reason). A video's score is the mean fake probability over its sampled frames, per face;"
+        description = {"Judge videos and images with a trained detector: fake, real, no_face (no face to judge: none found, or only"
+                + " weak detections, listed as weak_faces) or error (with the reason). A face is judged when BlazeFace's confidence is"
+                + " at least 0.70 and it is seen in at least min(3, frames sampled) and 10% of the sampled frames."
+                + " A video's score is the mean fake probability over its sampled frames, per face;"
                 + " the file's score is its most suspicious face's. Verdicts use the threshold stored in the detector.",
             "Faces are found and cropped as the detector's training data declares (its crop contract); a detector whose crops"
                     + " detect cannot reproduce is refused.",
@@ -147,9 +149,15 @@ final class DetectCommand implements Callable<Integer> {
         List<Path> files = new ArrayList<>();
         for (Path p : inputs) {
             if (Files.isDirectory(p)) {
-                List<Path> found = MediaFilesUnder.media(p);
+                List<Path> found;
+                try {
+                    found = MediaFilesUnder.media(p);
+                } catch (UserError e) {
+                    found = List.of();
+                }
                 if (found.isEmpty()) {
-                    throw new UserError(p + ": no videos or images in this folder");
+                    // A folder that gives no media stays in the batch as an item of its own, which gets its error.
+                    files.add(p);
                 }
                 files.addAll(found);
             } else {
@@ -179,7 +187,9 @@ final class DetectCommand implements Callable<Integer> {
                     frames, frames == 1 ? "" : "s", faces, faces == 1 ? "" : "s", r.timings().wall() == null ? Double.NaN : r.timings().wall())
                     + (r.explanation() != null && !r.explanation().overlays().isEmpty()
                     ? "  overlays: " + Path.of(r.explanation().overlays().get(0).file()).getParent() : "");
-            case NO_FACE -> String.format(Locale.ROOT, "%-7s   -    %s  (no face in %d frame%s)", verdict, path, frames, frames == 1 ? "" : "s");
+            case NO_FACE -> String.format(Locale.ROOT, "%-7s   -    %s  (no face in %d frame%s)", verdict, path, frames, frames == 1 ? "" : "s")
+                    + (r.weakFaces().isEmpty() ? "" : String.format(Locale.ROOT, "; %d weak detection%s not judged", r.weakFaces().size(),
+                    r.weakFaces().size() == 1 ? "" : "s"));
             case ERROR -> {
                 String error = r.error();
                 yield String.format(Locale.ROOT, "%-7s   -    %s: %s", verdict, path, error.startsWith(path + ": ") ? error.substring(path.length() + 2) : error);

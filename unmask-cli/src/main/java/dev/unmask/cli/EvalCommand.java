@@ -7,6 +7,7 @@ import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.Csv;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.metrics.VideoAggregation;
+import dev.unmask.core.metrics.VideoKeys;
 import dev.unmask.core.train.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,8 +90,8 @@ final class EvalCommand implements Callable<Integer> {
                 f.path("eer").asDouble(), threshold, f.path("acc").asDouble(), f.path("hter").asDouble());
         if (report.pooled().has("video")) {
             var v = report.pooled().path("video");
-            o.printf(Locale.ROOT, "videos     AUC %.4f, EER %.4f, acc %.4f (%s of frame scores)%n", v.path("auc").asDouble(),
-                    v.path("eer").asDouble(), v.path("acc").asDouble(), aggregation.label());
+            o.printf(Locale.ROOT, "videos     AUC %.4f, EER %.4f, acc %.4f (video score: %s; %s)%n", v.path("auc").asDouble(),
+                    v.path("eer").asDouble(), v.path("acc").asDouble(), aggregation.rule(), VideoKeys.RULE);
         }
         o.printf(Locale.ROOT, "written    %s, %s, %s, %s%n", out.resolve("scores.csv"), out.resolve("metrics.json"),
                 out.resolve("roc.png"), out.resolve("histogram.png"));

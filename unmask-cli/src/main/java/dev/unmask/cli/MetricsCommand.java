@@ -53,7 +53,9 @@ final class MetricsCommand implements Callable<Integer> {
         if (json) {
             out.println(StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
         } else {
-            out.println("scores: " + scores + (report.video() != null ? " (" + report.videos() + " videos)" : ""));
+            out.println("scores: " + scores + (report.video() != null ? " (" + report.videos() + " videos" + (report.videoIdsWithBothLabels() > 0
+                    ? ", " + report.videoIdsWithBothLabels() + " of their ids holding real and fake items, each counted as two videos" : "") + ")"
+                    : ""));
             out.print(report.table());
         }
         out.flush();

@@ -8,6 +8,7 @@ import dev.unmask.core.detector.TrainingLog;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.train.Progress;
 import dev.unmask.core.train.TrainingRun;
+import dev.unmask.media.extract.Extractor;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -123,7 +124,8 @@ final class TrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(names = "--crop-contract", paramLabel = "FILE.json",
-            description = "How the training faces were cropped (face_detector, margin, crop_format, ...), stored in the detector.")
+            description = "How the training faces were cropped (a crop contract, or unmask extract's extract.json), stored in the detector."
+                    + " Default: the extract.json next to the training list or under --root, when there.")
     Path cropContract;
 
     @Option(names = "--json", description = "Print the training report as JSON (detector, best epoch, validation metrics, history) instead of text.")
@@ -160,6 +162,15 @@ final class TrainCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "log        %s%n", r.log());
         o.printf(Locale.ROOT, "curves     %s%n", curves);
         o.flush();
+        // Said once training is done (a refused run keeps its one-line error), where the summary is read.
+        if (cropContract == null) {
+            spec.commandLine().getErr().println(r.cropContract() != null
+                    ? "crop contract: " + r.cropContract() + " (the extraction the training list came from; --crop-contract overrides)"
+                    : "warning: no crop contract (no --crop-contract, and no " + Extractor.SETTINGS + " next to the training list or under"
+                            + " --root): detect will refuse this detector unless run with --assume-crop; pass --crop-contract EXTRACT_DIR/"
+                            + Extractor.SETTINGS + " to record how the faces were cropped");
+            spec.commandLine().getErr().flush();
+        }
         return 0;
     }
 }

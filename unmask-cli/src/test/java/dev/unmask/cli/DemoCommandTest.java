@@ -8,12 +8,17 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.unmask.core.data.Datalist;
 import dev.unmask.core.detector.Detector;
 import dev.unmask.core.hub.HubSettings;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.media.TestMedia;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,6 +69,13 @@ class DemoCommandTest {
                 assertThat(ImageIO.read(Path.of(o.path("file").asText()).toFile())).isNotNull();
             }
             assertThat(ImageIO.read(Path.of(f.path("explanation").path("contact_sheet").asText()).toFile())).isNotNull();
+        }
+        // Fakes made from a real frame have video ids of their own: no id holds both labels.
+        for (String split : new String[] {"train", "val"}) {
+            Map<String, Set<Integer>> labels = new HashMap<>();
+            Datalist.read(out.resolve("data/" + split + ".csv"), out.resolve("data")).items()
+                    .forEach(i -> labels.computeIfAbsent(i.video(), k -> new HashSet<>()).add(i.label()));
+            assertThat(labels.values()).as(split).allSatisfy(l -> assertThat(l).hasSize(1));
         }
         JsonNode demo = StrictJson.read(out.resolve("demo.json"));
         assertThat(demo.path("heat_in_swapped_region").asDouble()).isGreaterThan(demo.path("swapped_region_share").asDouble());

@@ -62,23 +62,50 @@ class DetectCommandTest {
         ObjectNode extractJson = StrictJson.mapper().createObjectNode();
         extractJson.put("frames", 32);
         extractJson.set("crop_contract", StrictJson.mapper().valueToTree(blazeFaceContract));
-        Files.writeString(dir.resolve("extract.json"), extractJson.toString());
+        // Away from the lists, so that a training without --crop-contract does not find it.
+        Files.createDirectories(dir.resolve("extraction"));
+        Files.writeString(dir.resolve("extraction/extract.json"), extractJson.toString());
         Files.writeString(dir.resolve("contract.json"), StrictJson.mapper().writeValueAsString(blazeFaceContract));
 
-        probe = train("probe.unmask", "--approach", "probe", "--epochs", "2", "--crop-contract", dir.resolve("extract.json").toString());
+        probe = train("probe.unmask", "--approach", "probe", "--epochs", "2", "--crop-contract",
+                dir.resolve("extraction/extract.json").toString());
         finetune = train("finetune.unmask", "--approach", "finetune", "--epochs", "1", "--crop-contract", dir.resolve("contract.json").toString());
-        undeclared = train("undeclared.unmask", "--approach", "probe", "--epochs", "1");
+        undeclaredTraining = trainRun(dir.resolve("list.csv"), "undeclared.unmask", "--approach", "probe", "--epochs", "1");
+        undeclared = dir.resolve("undeclared.unmask");
     }
 
+    static CliRun undeclaredTraining;
+
     static Path train(String name, String... extra) {
+        trainRun(dir.resolve("list.csv"), name, extra);
+        return dir.resolve(name);
+    }
+
+    static CliRun trainRun(Path list, String name, String... extra) {
         Path out = dir.resolve(name);
-        List<String> a = new ArrayList<>(List.of("train", "--backbone", dir.resolve("tiny_reg").toString(), "--train", dir.resolve("list.csv").toString(),
-                "--val", dir.resolve("list.csv").toString(), "--root", dir.resolve("faces").toString(), "--out", out.toString(),
+        List<String> a = new ArrayList<>(List.of("train", "--backbone", dir.resolve("tiny_reg").toString(), "--train", list.toString(),
+                "--val", list.toString(), "--root", dir.resolve("faces").toString(), "--out", out.toString(),
                 "--cache", dir.resolve("cache").toString(), "--image-size", "56", "--batch", "8"));
         a.addAll(List.of(extra));
         CliRun t = CliRun.of(a.toArray(String[]::new));
         assertThat(t.exitCode()).as(t.err()).isZero();
-        return out;
+        return t;
+    }
+
+    @Test
+    void trainTakesTheCropContractFromTheExtractionItsListCameFromAndWarnsWithoutOne() throws Exception {
+        // Without a contract anywhere: trained, with a warning that names the way out.
+        assertThat(undeclaredTraining.err()).contains("warning: no crop contract").contains("--crop-contract").contains("--assume-crop");
+
+        // A list in an extraction's folder, as unmask extract leaves it: the contract comes from its extract.json.
+        Path extraction = dir.resolve("extraction");
+        Files.copy(dir.resolve("list.csv"), extraction.resolve("train.csv"));
+        CliRun t = trainRun(extraction.resolve("train.csv"), "from-extraction.unmask", "--approach", "probe", "--epochs", "1");
+        assertThat(t.err()).contains("crop contract: " + extraction.resolve("extract.json")).doesNotContain("warning");
+        CliRun r = CliRun.of("detect", TestMedia.photo("astronaut.png").toString(), "--detector", dir.resolve("from-extraction.unmask").toString(),
+                "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(jsonLines(r).get(0).path("verdict").asText()).isIn("fake", "real");
     }
 
     static List<JsonNode> jsonLines(CliRun r) {
@@ -315,6 +342,23 @@ class DetectCommandTest {
         CliRun badFaces = CliRun.of("detect", image, "--detector", probe.toString(), "--faces", "some");
         assertThat(badFaces.exitCode()).isEqualTo(2);
         assertThat(badFaces.errLines()).isEqualTo(1);
+    }
+
+    @Test
+    void anEmptyFolderInABatchIsThatItemsErrorAndTheOtherFilesAreJudged() throws Exception {
+        Path face = TestMedia.photo("astronaut.png");
+        Path empty = Files.createDirectories(dir.resolve("batch-folders/empty"));
+        Path folder = Files.createDirectories(dir.resolve("batch-folders/photos"));
+        Path inFolder = Files.copy(TestMedia.photo("coffee.png"), folder.resolve("coffee.png"));
+        CliRun r = CliRun.of("detect", face.toString(), empty.toString(), folder.toString(), "--detector", probe.toString(), "--json");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(DetectCommand.EXIT_SOME_FILES_FAILED);
+        List<JsonNode> lines = jsonLines(r);
+        assertThat(lines).extracting(l -> l.path("path").asText()).containsExactly(face.toString(), empty.toString(), inFolder.toString());
+        assertThat(lines.get(0).path("verdict").asText()).isIn("fake", "real");
+        assertThat(lines.get(1).path("verdict").asText()).isEqualTo("error");
+        assertThat(lines.get(1).path("error").asText()).isEqualTo(empty + ": no videos or images in this folder");
+        assertThat(lines.get(2).path("verdict").asText()).isEqualTo("no_face");
+        assertThat(r.err()).contains("1 error");
     }
 
     @Test

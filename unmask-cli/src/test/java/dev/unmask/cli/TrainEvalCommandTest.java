@@ -74,6 +74,9 @@ class TrainEvalCommandTest {
         assertThat(manifest.path("backbone").path("changed_tensors").size()).isZero();
         assertThat(manifest.path("provenance").path("train").path("sha256").asText()).hasSize(64);
         assertThat(manifest.path("provenance").path("command_line").asText()).contains("--epochs 3");
+        // What same-seed runs must share to be identical: the summation order follows libtorch's thread count.
+        assertThat(manifest.path("provenance").path("libtorch_threads").asInt()).isEqualTo(ai.djl.pytorch.jni.JniUtils.getNumThreads())
+                .isEqualTo(Integer.getInteger("ai.djl.pytorch.num_threads"));
         assertThat(manifest.path("crop_contract").path("declared").asBoolean()).isFalse();
 
         // Second run: every feature comes from the cache, the backbone does not run.

@@ -24,6 +24,9 @@ import java.util.List;
  * crops. Owns its detector; not thread-safe (one per worker).
  */
 public final class FacePipeline implements AutoCloseable {
+    /** Weak faces kept per file for the report: enough to see what was set aside, bounded for noisy files. */
+    static final int MAX_WEAK_FACES = 64;
+
     private final FaceDetector detector;
     private final PipelineConfig config;
     private final VideoSampler sampler;
@@ -70,34 +73,49 @@ public final class FacePipeline implements AutoCloseable {
      * What {@link #process(Path, FrameListener)} learned; the frames and crops went to the listener.
      *
      * @param decodeSeconds time spent reading and converting frames (not in the detector or the listener)
+     * @param weakFaces     detections below the minimum confidence asked for, neither cropped nor counted
      */
     public record FaceStream(Path file, VideoInfo info, int framesSampled, int framesWithFaces, int crops, double decodeSeconds,
-            double detectSeconds) {}
+            double detectSeconds, List<Detection> weakFaces) {
+        public FaceStream {
+            weakFaces = List.copyOf(weakFaces);
+        }
+    }
+
+    /** A face the detector reported in a frame. */
+    public record Detection(int frameNumber, double seconds, Face face) {}
+
+    /** As {@link #process(Path, double, FrameListener)}, keeping every face the detector reports. */
+    public FaceStream process(Path file, FrameListener listener) {
+        return process(file, 0, listener);
+    }
 
     /**
      * Streams a video's (or a still image's) sampled frames and their crops to {@code listener},
      * so that a consumer can work on the first frames while later ones are decoded and memory
-     * holds one frame at a time. Problems with the file are {@link dev.unmask.core.UserError}s.
+     * holds one frame at a time. Faces below {@code minConfidence} are set aside before a face
+     * is selected (a phantom must not hide a real face) and come back in {@link FaceStream#weakFaces()}.
+     * Problems with the file are {@link dev.unmask.core.UserError}s.
      */
-    public FaceStream process(Path file, FrameListener listener) {
-        Collector c = new Collector(listener);
+    public FaceStream process(Path file, double minConfidence, FrameListener listener) {
+        Collector c = new Collector(listener, minConfidence);
         if (ImageFiles.isImage(file)) {
             long t0 = System.nanoTime();
             Picture p = ImageFiles.read(file, config.sampler().limits());
             double decode = (System.nanoTime() - t0) / 1e9;
             c.accept(new VideoFrame(0, 0, p));
             VideoInfo info = new VideoInfo("image", "image", p.width(), p.height(), 0, false, 0, 1, false, false);
-            return new FaceStream(file, info, 1, c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9);
+            return new FaceStream(file, info, 1, c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9, c.weak);
         }
         VideoSampler.Sampled s = sampler.sample(file, c::accept);
         double decode = Math.max(0, s.seconds() - (c.detectNanos + c.cropNanos + c.listenerNanos) / 1e9);
-        return new FaceStream(file, s.info(), s.frames(), c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9);
+        return new FaceStream(file, s.info(), s.frames(), c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9, c.weak);
     }
 
     /** Crops of one in-memory picture (an upload, a frame from elsewhere), selected as configured. */
     public List<Crop> crops(Picture picture) {
         List<Crop> crops = new ArrayList<>();
-        new Collector((frame, frameCrops) -> crops.addAll(frameCrops)).accept(new VideoFrame(0, 0, picture));
+        new Collector((frame, frameCrops) -> crops.addAll(frameCrops), 0).accept(new VideoFrame(0, 0, picture));
         return List.copyOf(crops);
     }
 
@@ -105,14 +123,17 @@ public final class FacePipeline implements AutoCloseable {
     private final class Collector {
         final FrameListener listener;
         final FaceTracker tracker = new FaceTracker(config.trackMinIou());
+        final double minConfidence;
+        final List<Detection> weak = new ArrayList<>();
         int framesWithFaces;
         int crops;
         long detectNanos;
         long cropNanos;
         long listenerNanos;
 
-        Collector(FrameListener listener) {
+        Collector(FrameListener listener, double minConfidence) {
             this.listener = listener;
+            this.minConfidence = minConfidence;
         }
 
         void accept(VideoFrame frame) {
@@ -120,6 +141,17 @@ public final class FacePipeline implements AutoCloseable {
             List<Face> faces = detector.detect(frame.picture());
             long t1 = System.nanoTime();
             detectNanos += t1 - t0;
+            if (minConfidence > 0) {
+                List<Face> confident = new ArrayList<>(faces.size());
+                for (Face f : faces) {
+                    if (f.score() >= minConfidence) {
+                        confident.add(f);
+                    } else if (weak.size() < MAX_WEAK_FACES) {
+                        weak.add(new Detection(frame.frameNumber(), frame.seconds(), f));
+                    }
+                }
+                faces = confident;
+            }
             int cap = config.sampler().limits().maxFacesPerFrame();
             if (faces.size() > cap) {
                 faces = faces.subList(0, cap);

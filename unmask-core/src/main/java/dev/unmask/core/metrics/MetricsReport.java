@@ -112,6 +112,8 @@ public final class MetricsReport {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         if (aggregation != null) {
             o.put("aggregation", aggregation.label());
+            o.put("video_score", aggregation.rule());
+            o.put("videos", VideoKeys.RULE);
         }
         o.put("n", m.n());
         o.put("n_real", m.nReal());
@@ -176,6 +178,10 @@ public final class MetricsReport {
             row(sb, "95% CI accuracy", ci(fc.acc()), vc == null ? null : ci(vc.acc()));
             sb.append(String.format(Locale.ROOT, "(bootstrap: %d replicates, seed %d, resampling %s)%n",
                     fc.replicates(), fc.seed(), fc.byCluster() ? "videos" : "frames"));
+        }
+        if (video != null) {
+            sb.append("video score: ").append(options.videoAggregation().rule()).append(System.lineSeparator());
+            sb.append("videos: ").append(VideoKeys.RULE).append(System.lineSeparator());
         }
         return sb.toString();
     }

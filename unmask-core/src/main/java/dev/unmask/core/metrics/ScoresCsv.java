@@ -16,9 +16,9 @@ import java.util.regex.Pattern;
  * A scores file: CSV (RFC 4180: quoted fields may hold commas, quotes and line breaks) with a
  * header naming the columns {@code path,label,score} and optionally {@code video}, in any
  * order. label 0 is real; 1 or more is fake, the value kept as a manipulation id. score is the
- * probability of fake, finite and in [0, 1]. Any other column, a bad value, or a video with
- * both real and fake frames is refused with the line it is on, so a typo cannot silently drop
- * the video level or a row.
+ * probability of fake, finite and in [0, 1]. Any other column or a bad value is refused with the
+ * line it is on, so a typo cannot silently drop the video level or a row. Videos are grouped by
+ * {@link VideoKeys}: a video id holding real and fake rows is two videos.
  *
  * <p>Rows become primitive arrays; only video names are kept as strings (one per video), so
  * memory is linear in the number of scores.
@@ -35,7 +35,10 @@ public final class ScoresCsv {
     private final int[] video;
     private final List<String> videoNames;
 
-    private ScoresCsv(Path file, double[] scores, int[] labels, int[] video, List<String> videoNames) {
+    private final int videoIdsWithBothLabels;
+
+    private ScoresCsv(Path file, double[] scores, int[] labels, int[] video, List<String> videoNames, int videoIdsWithBothLabels) {
+        this.videoIdsWithBothLabels = videoIdsWithBothLabels;
         this.file = file;
         this.scores = scores;
         this.labels = labels;
@@ -93,10 +96,7 @@ public final class ScoresCsv {
         double[] scores = new double[1024];
         int[] labels = new int[1024];
         int[] video = videoCol >= 0 ? new int[1024] : null;
-        Map<String, Integer> videoIds = new HashMap<>();
-        List<String> videoNames = new ArrayList<>();
-        byte[] videoClass = new byte[64];
-        int[] videoLine = new int[64];
+        VideoKeys videoKeys = new VideoKeys();
         int n = 0;
         for (Csv.Row record; (record = records.next()) != null; ) {
             int line = record.line();
@@ -119,23 +119,7 @@ public final class ScoresCsv {
                 if (name.isEmpty()) {
                     throw new UserError(file + ": line " + line + " has an empty video");
                 }
-                Integer id = videoIds.get(name);
-                byte cls = (byte) (labels[n] > 0 ? 1 : 0);
-                if (id == null) {
-                    id = videoNames.size();
-                    videoIds.put(name, id);
-                    videoNames.add(name);
-                    if (id == videoClass.length) {
-                        videoClass = Arrays.copyOf(videoClass, id * 2);
-                        videoLine = Arrays.copyOf(videoLine, id * 2);
-                    }
-                    videoClass[id] = cls;
-                    videoLine[id] = line;
-                } else if (videoClass[id] != cls) {
-                    throw new UserError(file + ": video '" + name + "' is labelled " + (cls == 1 ? "fake" : "real")
-                            + " on line " + line + " but " + (cls == 1 ? "real" : "fake") + " on line "
-                            + videoLine[id] + "; all frames of a video have one label");
-                }
+                int id = videoKeys.id(name, labels[n] > 0);
                 video[n] = id;
             }
             n++;
@@ -144,7 +128,7 @@ public final class ScoresCsv {
             throw new UserError(file + ": no scores after the header");
         }
         return new ScoresCsv(file, Arrays.copyOf(scores, n), Arrays.copyOf(labels, n),
-                video == null ? null : Arrays.copyOf(video, n), List.copyOf(videoNames));
+                video == null ? null : Arrays.copyOf(video, n), videoKeys.names(), videoKeys.idsWithBothLabels());
     }
 
     private static int parseLabel(String text, Path file, int line) {
@@ -210,6 +194,11 @@ public final class ScoresCsv {
 
     public int videoCount() {
         return videoNames.size();
+    }
+
+    /** How many video ids hold both real and fake rows (each is two videos, see {@link VideoKeys}). */
+    public int videoIdsWithBothLabels() {
+        return videoIdsWithBothLabels;
     }
 
     /** Names of the videos, by index, in order of first appearance. */

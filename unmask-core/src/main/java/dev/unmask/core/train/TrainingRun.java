@@ -636,6 +636,10 @@ public final class TrainingRun {
         p.put("unmask_version", version());
         p.put("djl_version", ai.djl.engine.Engine.getDjlVersion());
         p.put("engine", "PyTorch " + ai.djl.engine.Engine.getInstance().getVersion());
+        // Reductions sum in an order set by libtorch's intra-op thread count, so the same seed gives the
+        // same detector bit for bit only with the same count; the launcher takes it from the CPUs the
+        // process may use unless -Dai.djl.pytorch.num_threads pins it.
+        p.put("libtorch_threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
         p.put("java", System.getProperty("java.version"));
         p.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         p.put("date", Instant.now().toString());

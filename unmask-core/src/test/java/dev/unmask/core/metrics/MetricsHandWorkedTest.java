@@ -140,6 +140,23 @@ class MetricsHandWorkedTest {
     }
 
     @Test
+    void aVideosScoreIsItsMostSuspiciousFacesAggregate() {
+        // face 0: .2 .4 .7 -> mean .4333, median .4, max .7; face 1: .9 .6 -> mean .75, median .75, max .9
+        double[] s = {0.2, 0.9, 0.4, 0.6, 0.7};
+        int[] track = {0, 1, 0, 1, 0};
+        assertThat(VideoAggregation.MEAN.videoScore(s, track)).isCloseTo(0.75, within(1e-15));
+        assertThat(VideoAggregation.MEDIAN.videoScore(s, track)).isCloseTo(0.75, within(1e-15));
+        assertThat(VideoAggregation.MAX.videoScore(s, track)).isEqualTo(0.9);
+        assertThat(VideoAggregation.MEAN.of(new double[] {0.2, 0.4, 0.7})).isCloseTo(1.3 / 3, within(1e-15));
+        // One face: the video level eval and metrics compute, where items carry no face.
+        for (VideoAggregation a : VideoAggregation.values()) {
+            assertThat(a.videoScore(s, new int[5])).as(a.label()).isEqualTo(a.aggregate(s, new int[5], 1)[0]);
+        }
+        // Track ids need not be dense (faces not judged leave gaps).
+        assertThat(VideoAggregation.MEAN.videoScore(new double[] {0.3, 0.5}, new int[] {2, 2})).isCloseTo(0.4, within(1e-15));
+    }
+
+    @Test
     void videoAggregation() {
         // video 0: .2 .9 .4 -> mean .5, median .4, max .9; video 1: .1 .3 -> mean .2, median .2, max .3
         double[] s = {0.2, 0.1, 0.9, 0.3, 0.4};

@@ -2,6 +2,7 @@ package dev.unmask.media.detect;
 
 import dev.unmask.core.UserError;
 import dev.unmask.core.explain.ExplanationMethod;
+import dev.unmask.media.face.FaceEvidence;
 import java.nio.file.Path;
 
 /**
@@ -11,9 +12,17 @@ import java.nio.file.Path;
  * @param method        explanation method, or null for the detector's own (by its training approach)
  * @param out           folder for overlays and contact sheets (needed with {@code explain})
  * @param queueFrames   frames the decoding thread may run ahead of the model
+ * @param evidence      which detections are faces to judge; a file with none is {@code no_face}
  */
-public record DetectSettings(int batch, boolean explain, int explainTop, ExplanationMethod method, Path out, int queueFrames) {
+public record DetectSettings(int batch, boolean explain, int explainTop, ExplanationMethod method, Path out, int queueFrames,
+        FaceEvidence evidence) {
+    /** With the default rule for which detections are faces ({@link FaceEvidence#DEFAULT}). */
+    public DetectSettings(int batch, boolean explain, int explainTop, ExplanationMethod method, Path out, int queueFrames) {
+        this(batch, explain, explainTop, method, out, queueFrames, FaceEvidence.DEFAULT);
+    }
+
     public DetectSettings {
+        java.util.Objects.requireNonNull(evidence, "evidence");
         if (batch < 1 || batch > 1024) {
             throw new UserError("--batch must be between 1 and 1024, got " + batch);
         }

@@ -10,10 +10,13 @@ import dev.unmask.core.explain.Explainer;
 import dev.unmask.core.explain.HeatMap;
 import dev.unmask.core.image.ImageTensor;
 import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.metrics.VideoAggregation;
 import dev.unmask.media.Crop;
 import dev.unmask.media.FacePipeline;
 import dev.unmask.media.Picture;
+import dev.unmask.media.dataset.MediaFilesUnder;
 import dev.unmask.media.face.Box;
+import dev.unmask.media.face.FaceEvidence;
 import dev.unmask.media.render.ContactSheet;
 import dev.unmask.media.render.HeatOverlay;
 import java.io.IOException;
@@ -22,9 +25,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -46,6 +51,9 @@ import java.util.function.IntPredicate;
 public final class DetectionRun {
     /** A contact sheet shows at most this many frames (every k-th when more are sampled), so memory stays bounded. */
     static final int MAX_SHEET_TILES = 64;
+
+    /** How a file's frame scores make its score: as eval and metrics make a video's, by default. */
+    public static final VideoAggregation VIDEO_SCORE = VideoAggregation.MEAN;
 
     private final Detector detector;
     private final FacePipeline pipeline;
@@ -145,10 +153,13 @@ public final class DetectionRun {
                     String error = null;
                     int[] seen = {0};
                     try {
+                        if (Files.isDirectory(file)) {
+                            throw new UserError(folderError(file));
+                        }
                         if (!Files.isRegularFile(file)) {
                             throw new UserError(file + ": " + (Files.exists(file) ? "not a regular file" : "no such file"));
                         }
-                        stream = pipeline.process(file, (frame, crops) -> {
+                        stream = pipeline.process(file, settings.evidence().minConfidence(), (frame, crops) -> {
                             List<CropInput> inputs = new ArrayList<>(crops.size());
                             for (Crop c : crops) {
                                 inputs.add(new CropInput(c, modelInput(c.pixels(), pre)));
@@ -264,6 +275,8 @@ public final class DetectionRun {
         FacePipeline.FaceStream stream;
         String error;
         double modelSeconds;
+        /** Tracks seen in enough frames to be judged; set when the file is finished. */
+        Set<Integer> supported = Set.of();
 
         FileState(int index, int batchIndex, Path path, long startNanos) {
             this.index = index;
@@ -417,18 +430,52 @@ public final class DetectionRun {
         FileReport finish(FileState f) {
             double threshold = detector.threshold();
             FacePipeline.FaceStream s = f.stream;
-            List<FileReport.FaceScore> faces = new ArrayList<>();
-            Map<Integer, double[]> perTrack = new TreeMap<>();
+            FaceEvidence evidence = settings.evidence();
+            int sampled = s == null ? 0 : s.framesSampled();
+            // A track is judged only when seen in enough of the sampled frames (a track has one face per frame).
+            Map<Integer, Integer> trackFrames = new TreeMap<>();
             for (FrameRecord fr : f.frames) {
                 for (ScoredCrop c : fr.crops()) {
-                    faces.add(new FileReport.FaceScore(c.frame, c.seconds, c.track, c.box, c.faceConfidence, c.score));
-                    double[] acc = perTrack.computeIfAbsent(c.track, k -> new double[2]);
-                    acc[0] += c.score;
-                    acc[1]++;
+                    trackFrames.merge(c.track, 1, Integer::sum);
                 }
             }
+            int needed = evidence.framesNeeded(sampled);
+            Set<Integer> supported = new HashSet<>();
+            trackFrames.forEach((t, n) -> {
+                if (n >= needed) {
+                    supported.add(t);
+                }
+            });
+            f.supported = supported;
+            List<FileReport.FaceScore> faces = new ArrayList<>();
+            List<FileReport.WeakFace> weak = new ArrayList<>();
+            Map<Integer, List<Double>> perTrack = new TreeMap<>();
+            List<Double> judgedScores = new ArrayList<>();
+            List<Integer> judgedTracks = new ArrayList<>();
+            for (FrameRecord fr : f.frames) {
+                for (ScoredCrop c : fr.crops()) {
+                    if (!supported.contains(c.track)) {
+                        weak.add(new FileReport.WeakFace(c.frame, c.seconds, c.track, c.box, c.faceConfidence, String.format(Locale.ROOT,
+                                "face %d seen in %d of %d sampled frames, fewer than the %d needed", c.track, trackFrames.get(c.track),
+                                sampled, needed)));
+                        continue;
+                    }
+                    faces.add(new FileReport.FaceScore(c.frame, c.seconds, c.track, c.box, c.faceConfidence, c.score));
+                    perTrack.computeIfAbsent(c.track, k -> new ArrayList<>()).add(c.score);
+                    judgedScores.add(c.score);
+                    judgedTracks.add(c.track);
+                }
+            }
+            if (s != null) {
+                for (FacePipeline.Detection d : s.weakFaces()) {
+                    weak.add(new FileReport.WeakFace(d.frameNumber(), d.seconds(), -1, d.face().box(), d.face().score(),
+                            String.format(Locale.ROOT, "confidence %.3f below %.2f", d.face().score(), evidence.minConfidence())));
+                }
+            }
+            weak.sort(Comparator.comparingInt(FileReport.WeakFace::frame));
             List<FileReport.TrackScore> tracks = new ArrayList<>();
-            perTrack.forEach((t, acc) -> tracks.add(new FileReport.TrackScore(t, acc[0] / acc[1], (int) acc[1])));
+            perTrack.forEach((t, scores) -> tracks.add(new FileReport.TrackScore(t,
+                    VIDEO_SCORE.of(scores.stream().mapToDouble(Double::doubleValue).toArray()), scores.size())));
             Verdict verdict;
             double score = Double.NaN;
             if (f.error != null) {
@@ -436,8 +483,9 @@ public final class DetectionRun {
             } else if (tracks.isEmpty()) {
                 verdict = Verdict.NO_FACE;
             } else {
-                // One fake face makes a fake file.
-                score = tracks.stream().mapToDouble(FileReport.TrackScore::score).max().orElseThrow();
+                // One fake face makes a fake file: the rule eval and metrics use too.
+                score = VIDEO_SCORE.videoScore(judgedScores.stream().mapToDouble(Double::doubleValue).toArray(),
+                        judgedTracks.stream().mapToInt(Integer::intValue).toArray());
                 verdict = score >= threshold ? Verdict.FAKE : Verdict.REAL;
             }
             long t0 = System.nanoTime();
@@ -450,8 +498,8 @@ public final class DetectionRun {
                     s == null ? Double.NaN : s.detectSeconds(), f.modelSeconds, explainSeconds, (System.nanoTime() - f.startNanos) / 1e9,
                     f.firstModelNanos == 0 ? Double.NaN : (f.firstModelNanos - f.startNanos) / 1e9, (f.endNanos - f.startNanos) / 1e9);
             return new FileReport(f.batchIndex, f.path.toString(), verdict, score, threshold, s == null ? 0 : s.framesSampled(),
-                    s == null ? 0 : s.framesWithFaces(), tracks, verdict == Verdict.ERROR ? List.of() : faces, s == null ? null : s.info(),
-                    timings, f.error, explanation);
+                    s == null ? 0 : s.framesWithFaces(), tracks, verdict == Verdict.ERROR ? List.of() : faces,
+                    verdict == Verdict.ERROR ? List.of() : weak, s == null ? null : s.info(), timings, f.error, explanation);
         }
 
         FileReport.Explanation explain(FileState f, Verdict verdict, double score, double threshold) {
@@ -463,7 +511,7 @@ public final class DetectionRun {
                 Files.createDirectories(dir);
                 sheet = dir.resolve("contact_sheet.png");
                 ContactSheet.render(sheetTitle(f, verdict, score, threshold), tiles(f, threshold)).writePng(sheet);
-                List<ScoredCrop> top = f.kept;
+                List<ScoredCrop> top = f.kept.stream().filter(c -> f.supported.contains(c.track)).toList();
                 if (!top.isEmpty()) {
                     List<HeatMap> maps = maps(top);
                     for (int i = 0; i < top.size(); i++) {
@@ -509,6 +557,9 @@ public final class DetectionRun {
                 List<ContactSheet.TileFace> faces = new ArrayList<>();
                 double max = Double.NaN;
                 for (ScoredCrop c : fr.crops()) {
+                    if (!f.supported.contains(c.track)) {
+                        continue;
+                    }
                     Box b = c.box;
                     double k = fr.scale();
                     faces.add(new ContactSheet.TileFace(new Box(b.x() * k, b.y() * k, b.width() * k, b.height() * k), c.score,
@@ -516,7 +567,7 @@ public final class DetectionRun {
                     max = Double.isNaN(max) ? c.score : Math.max(max, c.score);
                 }
                 String caption = String.format(Locale.ROOT, "#%d %.2fs %s", fr.frame(), fr.seconds(),
-                        fr.crops().isEmpty() ? "no face" : String.format(Locale.ROOT, "%.3f", max));
+                        faces.isEmpty() ? "no face" : String.format(Locale.ROOT, "%.3f", max));
                 tiles.add(new ContactSheet.Tile(fr.thumbnail(), faces, caption));
             }
             return tiles;
@@ -527,6 +578,19 @@ public final class DetectionRun {
             return String.format(Locale.ROOT, "%s: %s%s (threshold %.3f), %d frames%s", name, verdict.id().toUpperCase(Locale.ROOT),
                     Double.isNaN(score) ? "" : String.format(Locale.ROOT, " %.3f", score), threshold, f.frames.size(),
                     sheetStride > 1 ? ", 1 in " + sheetStride + " shown" : "");
+        }
+    }
+
+    /**
+     * Why a folder in a batch is an item of its own: a batch names folders to be searched, and one
+     * that gives no media (empty, or unreadable) is that item's error, not the whole batch's.
+     */
+    static String folderError(Path dir) {
+        try {
+            return MediaFilesUnder.media(dir).isEmpty() ? dir + ": no videos or images in this folder"
+                    : dir + ": a folder; detect judges the media files in it, not the folder";
+        } catch (UserError e) {
+            return StrictJson.oneLine(e.getMessage());
         }
     }
 

@@ -16,12 +16,13 @@ import java.util.List;
  * @param path       the file as it was named or found
  * @param score      the file's fake probability: the highest of its faces' scores, each the mean
  *                   over that face's frames; NaN unless the verdict is fake or real
- * @param faces      every scored face of every sampled frame, in frame order
+ * @param faces      every judged face of every sampled frame, in frame order
+ * @param weakFaces  detections not judged (too low a confidence, or a track seen in too few frames), in frame order
  * @param media      what decoding learned, or null when the file could not be opened
  * @param explanation overlays and contact sheet, or null without {@code --explain}
  */
 public record FileReport(int index, String path, Verdict verdict, double score, double threshold, int framesSampled, int framesWithFaces,
-        List<TrackScore> tracks, List<FaceScore> faces, VideoInfo media, Timings timings, String error, Explanation explanation) {
+        List<TrackScore> tracks, List<FaceScore> faces, List<WeakFace> weakFaces, VideoInfo media, Timings timings, String error, Explanation explanation) {
 
     /** One person's score: the mean fake probability over the frames their face was found in. */
     public record TrackScore(int track, double score, int frames) {}
@@ -32,6 +33,14 @@ public record FileReport(int index, String path, Verdict verdict, double score, 
      * @param score          the detector's fake probability for this crop
      */
     public record FaceScore(int frame, double seconds, int track, Box box, double faceConfidence, double score) {}
+
+    /**
+     * A detection that did not count as a face to judge.
+     *
+     * @param track  its track, or -1 when set aside before tracking (too low a confidence)
+     * @param reason why it was not judged, in words
+     */
+    public record WeakFace(int frame, double seconds, int track, Box box, double faceConfidence, String reason) {}
 
     /**
      * Seconds spent on this file: decoding, face detection, the model (its share of batches),
@@ -76,12 +85,18 @@ public record FileReport(int index, String path, Verdict verdict, double score, 
             number(n, "seconds", s.seconds());
             n.put("track", s.track());
             number(n, "score", s.score());
-            ObjectNode b = n.putObject("box");
-            b.put("x", round(s.box().x()));
-            b.put("y", round(s.box().y()));
-            b.put("width", round(s.box().width()));
-            b.put("height", round(s.box().height()));
+            box(n, s.box());
             number(n, "face_confidence", s.faceConfidence());
+        }
+        ArrayNode wf = o.putArray("weak_faces");
+        for (WeakFace w : weakFaces) {
+            ObjectNode n = wf.addObject();
+            n.put("frame", w.frame());
+            number(n, "seconds", w.seconds());
+            n.put("track", w.track());
+            box(n, w.box());
+            number(n, "face_confidence", w.faceConfidence());
+            n.put("reason", w.reason());
         }
         if (media != null) {
             ObjectNode m = o.putObject("media");
@@ -130,6 +145,14 @@ public record FileReport(int index, String path, Verdict verdict, double score, 
             }
         }
         return o;
+    }
+
+    private static void box(ObjectNode n, Box box) {
+        ObjectNode b = n.putObject("box");
+        b.put("x", round(box.x()));
+        b.put("y", round(box.y()));
+        b.put("width", round(box.width()));
+        b.put("height", round(box.height()));
     }
 
     /** JSON has no NaN or infinity: such a value is written as null. */
