@@ -22,7 +22,7 @@ public final class ViTConfigs {
     /** A ViT configuration and how its checkpoint names its tensors. */
     public record Spec(ViTConfig config, CheckpointLayout layout) {}
 
-    private static final Pattern TIMM_VIT = Pattern.compile("^vit_(tiny|small|base|large|huge|giant)_patch(\\d+)(_.*)?$");
+    private static final Pattern TIMM_VIT = Pattern.compile("^vit_([a-z]+)_patch(\\d+)(_.*)?$");
 
     private ViTConfigs() {}
 

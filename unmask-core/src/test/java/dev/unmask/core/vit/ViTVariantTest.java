@@ -86,6 +86,7 @@ class ViTVariantTest {
         assertThat(c.patchSize()).isEqualTo(32);
         assertThat(c.posGrid()).isEqualTo(12);
         assertThatThrownBy(() -> read("vit_giant_patch14_224")).isInstanceOf(UserError.class).hasMessageContaining("not among the known ViT variants");
+        assertThatThrownBy(() -> read("vit_medium_patch16_gap_256")).isInstanceOf(UserError.class).hasMessageContaining("not among the known ViT variants");
         assertThatThrownBy(() -> read("vit_small_patch16_dinov2")).isInstanceOf(UserError.class).hasMessageContaining("not among the known ViT variants");
         assertThatThrownBy(() -> read("mae_vit_base_patch14")).isInstanceOf(UserError.class).hasMessageContaining("unsupported architecture");
     }
