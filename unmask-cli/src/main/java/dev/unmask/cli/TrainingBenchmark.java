@@ -13,6 +13,7 @@ import dev.unmask.core.train.FrozenPart;
 import dev.unmask.core.train.Progress;
 import dev.unmask.core.train.TrainSettings;
 import dev.unmask.core.train.TrainingRun;
+import dev.unmask.core.vit.ViTVariant;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -141,7 +142,7 @@ final class TrainingBenchmark {
             return BuiltinModels.demoBackbone();
         }
         if (model.equals("dinov2_vitb14")) {
-            return BuiltinModels.writeRandomDinov2(dir, "dinov2_vitb14", BuiltinModels.vitBase14(), 2024);
+            return BuiltinModels.writeRandomDinov2(dir, ViTVariant.VIT_BASE_PATCH14_DINOV2.hubName(), BuiltinModels.vitBase14(), 2024);
         }
         try {
             return ConvNets.writeRandom(dir, BenchBackbones.CONVNETS.get(model), BenchBackbones.convNetConfig(model));

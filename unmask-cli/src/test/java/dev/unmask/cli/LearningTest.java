@@ -79,8 +79,8 @@ class LearningTest {
     static Path smallViT(Path out, Stem stem) throws Exception {
         int dim = 96;
         int patch = 8;
-        ViTConfig cfg = new ViTConfig("dinov2", dim, DEPTH, 4, dim * 4, false, patch, 3, SIZE / patch, 1, 0, true, true, 1e-6f,
-                PositionResampling.DINOV2, 0, SIZE, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
+        ViTConfig cfg = ViTConfig.builder().family("dinov2").embedDim(dim).depth(DEPTH).numHeads(4).mlpHidden(dim * 4).patchSize(patch)
+                .positionsTrainedAt(SIZE).layerScale(true).resampling(PositionResampling.DINOV2).imageSize(SIZE).build();
         Map<String, float[]> w = RandomWeights.vit(cfg, 7);
         float[] k = w.get("patch_embed.proj.weight");
         switch (stem) {

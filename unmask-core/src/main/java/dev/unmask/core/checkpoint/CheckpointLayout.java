@@ -1,8 +1,9 @@
 package dev.unmask.core.checkpoint;
 
 /**
- * Renames one checkpoint family's tensors into Unmask's canonical ViT names (those of the DINOv2
- * research code: {@code blocks.N.attn.qkv.weight}, {@code ls1.gamma}, {@code register_tokens} …).
+ * Renames one checkpoint source's tensors into Unmask's canonical names: for ViTs those of the
+ * DINOv2 research code ({@code blocks.N.attn.qkv.weight}, {@code ls1.gamma}, {@code register_tokens} …),
+ * for ConvNets those of timm 0.9.12's state_dict ({@code conv_stem.weight}, {@code blocks.S.B.conv_dw.weight} …).
  * Each source (transformers, timm, original research code) has one small converter; the model
  * itself never knows where its weights came from.
  */

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
+import dev.unmask.core.checkpoint.CheckpointLayout;
 import dev.unmask.core.checkpoint.SafeTensors;
+import dev.unmask.core.checkpoint.TimmConvNetLayout;
 import dev.unmask.core.checkpoint.SafeTensorsWriter;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.StrictJson;
@@ -41,10 +43,18 @@ public final class ConvNets {
      * misshapen or unexpected tensor in a {@link UserError}.
      */
     public static ConvNet load(String architecture, JsonNode config, SafeTensors weights, NDManager manager) {
-        return load(architecture, config, weights, manager, null);
+        return load(architecture, config, weights, TimmConvNetLayout.INSTANCE, manager, null);
     }
 
-    private static ConvNet load(String architecture, JsonNode config, SafeTensors weights, NDManager manager,
+    /**
+     * As {@link #load(String, JsonNode, SafeTensors, NDManager)} for a checkpoint of another source,
+     * whose tensor names {@code layout} converts into timm's (the canonical ConvNet names).
+     */
+    public static ConvNet load(String architecture, JsonNode config, SafeTensors weights, CheckpointLayout layout, NDManager manager) {
+        return load(architecture, config, weights, layout, manager, null);
+    }
+
+    private static ConvNet load(String architecture, JsonNode config, SafeTensors weights, CheckpointLayout layout, NDManager manager,
                                 Map<String, SafeTensorsWriter.Tensor> drawn) {
         if (!supports(architecture)) {
             throw new UserError("unknown ConvNet architecture \"" + architecture + "\"; supported: "
@@ -57,8 +67,8 @@ public final class ConvNets {
         }
         TimmConfig cfg = new TimmConfig(name, config);
         return EfficientNet.supports(name)
-                ? EfficientNet.load(name, cfg, weights, manager, drawn)
-                : Xception.load(name, cfg, weights, manager, drawn);
+                ? EfficientNet.load(name, cfg, weights, layout, manager, drawn)
+                : Xception.load(name, cfg, weights, layout, manager, drawn);
     }
 
     /**
@@ -66,7 +76,7 @@ public final class ConvNets {
      * cost of the real network without a checkpoint, which cannot be downloaded offline.
      */
     public static ConvNet random(String architecture, JsonNode config, NDManager manager) {
-        return load(architecture, config, null, manager);
+        return load(architecture, config, null, TimmConvNetLayout.INSTANCE, manager, null);
     }
 
     /**
@@ -80,7 +90,7 @@ public final class ConvNets {
     public static Path writeRandom(Path dir, String architecture, ObjectNode config) throws IOException {
         Map<String, SafeTensorsWriter.Tensor> drawn = new LinkedHashMap<>();
         try (NDManager m = NDManager.newBaseManager()) {
-            load(architecture, config, null, m, drawn).close();
+            load(architecture, config, null, TimmConvNetLayout.INSTANCE, m, drawn).close();
             Files.createDirectories(dir);
             SafeTensorsWriter.write(dir.resolve("model.safetensors"), drawn, Map.of("format", "pt", "unmask", "random-bench"));
             AtomicFiles.writeString(dir.resolve("config.json"), StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(config));

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
 import dev.unmask.core.UserError;
+import dev.unmask.core.checkpoint.CheckpointLayout;
 import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.checkpoint.SafeTensorsWriter;
 import java.util.ArrayList;
@@ -191,7 +192,7 @@ public final class EfficientNet extends ConvNet {
      * {@code model_args} multipliers replace the variant's own (timm 0.9.12 itself only accepts
      * them for names that do not set them, such as {@code tf_efficientnetv2_b0}).
      */
-    static EfficientNet load(String architecture, TimmConfig cfg, SafeTensors weights, NDManager manager,
+    static EfficientNet load(String architecture, TimmConfig cfg, SafeTensors weights, CheckpointLayout layout, NDManager manager,
                              Map<String, SafeTensorsWriter.Tensor> drawn) {
         Variant v = VARIANTS.get(architecture);
         Spec spec = new Spec(architecture, v.generator,
@@ -209,7 +210,7 @@ public final class EfficientNet extends ConvNet {
         cfg.checkNumFeatures(spec.numFeatures());
         NDManager params = manager.newSubManager();
         try {
-            return Weights.load(weights, params, spec.toString(), w -> new EfficientNet(spec, w, params), drawn);
+            return Weights.load(weights, layout, params, spec.toString(), w -> new EfficientNet(spec, w, params), drawn);
         } catch (RuntimeException e) {
             params.close();
             throw e;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.unmask.core.UserError;
+import dev.unmask.core.checkpoint.CheckpointLayout;
 import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.checkpoint.SafeTensorsWriter;
 import dev.unmask.core.checkpoint.TensorInfo;
@@ -21,6 +22,8 @@ import java.util.function.Function;
  */
 final class Weights {
     private final SafeTensors source;
+    /** Canonical name → the checkpoint's name for it, when reading a checkpoint. */
+    private final Map<String, String> sourceNames;
     private final NDManager manager;
     private final java.util.SplittableRandom random;
     /** Random mode only, when asked for: every drawn tensor as a checkpoint holds it (BatchNorm unfolded). */
@@ -29,65 +32,77 @@ final class Weights {
     /** The convolutions' tensors as the network uses them (BatchNorm folded in), by canonical name. */
     private final Map<String, NDArray> convTensors = new LinkedHashMap<>();
 
-    private Weights(SafeTensors source, NDManager manager) {
-        this(source, manager, null, null);
+    private Weights(SafeTensors source, Map<String, String> sourceNames, NDManager manager) {
+        this(source, sourceNames, manager, null, null);
     }
 
-    private Weights(SafeTensors source, NDManager manager, java.util.SplittableRandom random, Map<String, SafeTensorsWriter.Tensor> drawn) {
+    private Weights(SafeTensors source, Map<String, String> sourceNames, NDManager manager, java.util.SplittableRandom random,
+                    Map<String, SafeTensorsWriter.Tensor> drawn) {
         this.source = source;
+        this.sourceNames = sourceNames;
         this.manager = manager;
         this.random = random;
         this.drawn = drawn;
     }
 
     /**
-     * Builds a network with {@code build}, after checking that {@code checkpoint} holds exactly
-     * the tensors it needs. {@code what} describes the configuration for error messages.
+     * Builds a network with {@code build}, after checking that {@code checkpoint}, its names
+     * converted by {@code layout}, holds exactly the tensors it needs. {@code what} describes the
+     * configuration for error messages. Without a checkpoint the weights are seeded random values
+     * of the real shapes (for benchmarks), and {@code drawn}, when not null, receives them as a
+     * checkpoint of the architecture would hold them.
      */
-    static <T> T load(SafeTensors checkpoint, NDManager manager, String what, Function<Weights, T> build) {
-        return load(checkpoint, manager, what, build, null);
-    }
-
-    /**
-     * As {@link #load(SafeTensors, NDManager, String, Function)}; without a checkpoint the weights
-     * are seeded random values of the real shapes (for benchmarks), and {@code drawn}, when not
-     * null, receives them as a checkpoint of the architecture would hold them.
-     */
-    static <T> T load(SafeTensors checkpoint, NDManager manager, String what, Function<Weights, T> build,
+    static <T> T load(SafeTensors checkpoint, CheckpointLayout layout, NDManager manager, String what, Function<Weights, T> build,
                       Map<String, SafeTensorsWriter.Tensor> drawn) {
         if (checkpoint == null) {
-            return build.apply(new Weights(null, manager, new java.util.SplittableRandom(1), drawn));
+            return build.apply(new Weights(null, null, manager, new java.util.SplittableRandom(1), drawn));
         }
-        Weights declaring = new Weights(null, null);
+        Weights declaring = new Weights(null, null, null);
         build.apply(declaring);
-        verify(declaring.declared, checkpoint, what);
-        return build.apply(new Weights(checkpoint, manager));
+        Map<String, String> sourceNames = verify(declaring.declared, checkpoint, layout, what);
+        return build.apply(new Weights(checkpoint, sourceNames, manager));
     }
 
-    private static void verify(Map<String, long[]> expected, SafeTensors checkpoint, String what) {
-        Map<String, TensorInfo> found = checkpoint.tensors();
+    /** Canonical name → checkpoint name, once every expected tensor is there with its shape and nothing else is. */
+    private static Map<String, String> verify(Map<String, long[]> expected, SafeTensors checkpoint, CheckpointLayout layout, String what) {
+        Map<String, String> sourceNames = new LinkedHashMap<>();
+        TensorInfo unexpected = null;
+        for (TensorInfo t : checkpoint.tensors().values()) {
+            CheckpointLayout.Target target = layout.toCanonical(t.name());
+            if (target == CheckpointLayout.IGNORED) {
+                continue;
+            }
+            if (target == null || target.parts() != 1 || !expected.containsKey(target.canonical())) {
+                unexpected = unexpected == null ? t : unexpected;
+                continue;
+            }
+            String other = sourceNames.putIfAbsent(target.canonical(), t.name());
+            if (other != null) {
+                throw new UserError("checkpoint has two tensors for " + target.canonical() + ": " + other + " and " + t.name());
+            }
+        }
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            TensorInfo t = found.get(e.getKey());
-            if (t == null) {
-                throw new UserError("checkpoint is missing tensor " + e.getKey() + " (" + what + " expects shape "
+            String name = sourceNames.get(e.getKey());
+            if (name == null) {
+                throw new UserError("checkpoint is missing tensor " + layout.toSource(e.getKey()) + " (" + what + " expects shape "
                         + Arrays.toString(e.getValue()) + "); is it a checkpoint of another architecture?");
             }
+            TensorInfo t = checkpoint.info(name);
             if (!Arrays.equals(t.shape(), e.getValue())) {
-                throw new UserError("checkpoint tensor " + e.getKey() + " has shape " + t.shapeString() + " but "
+                throw new UserError("checkpoint tensor " + name + " has shape " + t.shapeString() + " but "
                         + what + " expects " + Arrays.toString(e.getValue()));
             }
             if (!t.dtype().isFloat()) {
-                throw new UserError("checkpoint tensor " + e.getKey() + " has dtype " + t.dtype()
+                throw new UserError("checkpoint tensor " + name + " has dtype " + t.dtype()
                         + ", expected a float type");
             }
         }
-        for (TensorInfo t : found.values()) {
-            // BatchNorm's step counter is training state; timm ignores it at inference, so do we.
-            if (!expected.containsKey(t.name()) && !t.name().endsWith(".num_batches_tracked")) {
-                throw new UserError("checkpoint has unexpected tensor " + t.name() + " " + t.shapeString()
-                        + " that " + what + " does not use");
-            }
+        // A missing tensor says more about a wrong checkpoint than a surplus one, so it is reported first.
+        if (unexpected != null) {
+            throw new UserError("checkpoint has unexpected tensor " + unexpected.name() + " " + unexpected.shapeString()
+                    + " that " + what + " does not use");
         }
+        return sourceNames;
     }
 
     private boolean reading() {
@@ -104,7 +119,7 @@ final class Weights {
             }
             return v;
         }
-        return reading() ? source.readFloats(name) : null;
+        return reading() ? source.readFloats(sourceNames.get(name)) : null;
     }
 
     /** Fan-in scaled normals; BatchNorm statistics near identity so activations stay in range. */

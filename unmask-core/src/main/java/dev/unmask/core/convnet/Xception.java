@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.pooling.Pool;
+import dev.unmask.core.checkpoint.CheckpointLayout;
 import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.checkpoint.SafeTensorsWriter;
 import java.util.ArrayList;
@@ -44,14 +45,14 @@ public final class Xception extends ConvNet {
         return architecture.equals("legacy_xception");
     }
 
-    static Xception load(String architecture, TimmConfig cfg, SafeTensors weights, NDManager manager,
+    static Xception load(String architecture, TimmConfig cfg, SafeTensors weights, CheckpointLayout layout, NDManager manager,
                          Map<String, SafeTensorsWriter.Tensor> drawn) {
         cfg.rejectUnknownArgs();
         cfg.checkNumFeatures(NUM_FEATURES);
         int numClasses = cfg.numClasses;
         NDManager params = manager.newSubManager();
         try {
-            return Weights.load(weights, params, architecture + " (num_classes " + numClasses + ")",
+            return Weights.load(weights, layout, params, architecture + " (num_classes " + numClasses + ")",
                     w -> new Xception(architecture, numClasses, w, params), drawn);
         } catch (RuntimeException e) {
             params.close();

@@ -1,8 +1,6 @@
 package dev.unmask.core.explain;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
@@ -12,9 +10,11 @@ import dev.unmask.core.convnet.ConvNet;
 import dev.unmask.core.detector.Detector;
 import dev.unmask.core.head.FeatureVariant;
 import dev.unmask.core.head.Head;
+import dev.unmask.core.head.HeadInput;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.model.Backbone;
 import dev.unmask.core.train.Autograd;
+import dev.unmask.core.vit.ForwardPass;
 import dev.unmask.core.vit.ViTConfig;
 import dev.unmask.core.vit.ViTFeatures;
 import dev.unmask.core.vit.VisionTransformer;
@@ -154,9 +154,9 @@ public final class Explainer {
     record AttentionGradients(List<NDArray> attention, List<NDArray> gradients, NDArray tokenWeight, NDArray logOdds) {}
 
     /**
-     * The forward pass of {@link Detector#score} (the head's input built as HeadInput.extract
-     * builds it; a test holds the two equal) recorded by autograd, then backward from the fake
-     * log-odds. The gradient with respect to each attention matrix is read by adding, under
+     * The forward pass of {@link Detector#score} (the head's input built by
+     * {@link HeadInput#fromNormedBlocks} as for scoring; a test holds the two equal) recorded by
+     * autograd, then backward from the fake log-odds. The gradient with respect to each attention matrix is read by adding, under
      * autograd, a zero tensor that requires a gradient to the probabilities: the forward values
      * do not change, and the gradient reaching that tensor is exactly ∂y/∂A through every later block.
      */
@@ -164,29 +164,22 @@ public final class Explainer {
         NDManager scope = images.getManager();
         FeatureVariant variant = head.spec().variant();
         int depth = vit.config().depth();
-        int n = variant.blocks(depth);
-        List<NDArray> attention = new ArrayList<>();
         List<NDArray> probes = new ArrayList<>();
+        List<NDArray> attention;
         NDArray features;
         NDArray featureProbe = null;
         NDArray logOdds;
         try (GradientCollector collector = Autograd.record()) {
-            NDArray x = vit.embed(images);
-            List<NDArray> perBlock = new ArrayList<>();
-            for (int i = 0; i < depth; i++) {
-                x = vit.blocks().get(i).forward(x, false, probs -> {
-                    NDArray probe = scope.zeros(probs.getShape());
-                    Autograd.requireGradient(probe, true);
-                    attention.add(probs);
-                    probes.add(probe);
-                    return probs.add(probe);
-                }).output();
-                if (i >= depth - n) {
-                    NDArray normed = vit.norm().forward(x);
-                    perBlock.add(variant.allTokens() ? normed : normed.get(new NDIndex(":, 0:1, :")));
-                }
-            }
-            features = NDArrays.stack(new NDList(perBlock), 1);
+            ForwardPass pass = ForwardPass.blocks(0, depth).keepNormed(variant.blocks(depth)).keepAllAttention().withGradients(true)
+                    .tapAttention((block, probs) -> {
+                        NDArray probe = scope.zeros(probs.getShape());
+                        Autograd.requireGradient(probe, true);
+                        probes.add(probe);
+                        return probs.add(probe);
+                    });
+            ForwardPass.Output out = vit.forward(images, pass);
+            attention = new ArrayList<>(out.attention().values());
+            features = HeadInput.fromNormedBlocks(out.normed(), variant);
             if (variant.allTokens()) {
                 featureProbe = scope.zeros(features.getShape());
                 Autograd.requireGradient(featureProbe, true);

@@ -3,7 +3,8 @@ package dev.unmask.core.model;
 import dev.unmask.core.checkpoint.SafeTensorsWriter;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.vit.ViTConfig;
-import dev.unmask.core.vit.layers.PositionResampling;
+import dev.unmask.core.vit.ViTConfigs;
+import dev.unmask.core.vit.ViTVariant;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.GradientPaint;
@@ -27,16 +28,17 @@ public final class BuiltinModels {
 
     private BuiltinModels() {}
 
-    /** ViT-S/14 with DINOv2's settings (the backbone size the paper uses most). */
+    /** The demo backbone's variant: ViT-S/14 as DINOv2 publishes it (the backbone size the paper uses most). */
+    public static final ViTVariant DEMO_VARIANT = ViTVariant.VIT_SMALL_PATCH14_DINOV2;
+
+    /** ViT-S/14 with DINOv2's settings, as its research checkpoint's config reads. */
     public static ViTConfig vitSmall14() {
-        return new ViTConfig("dinov2", 384, 12, 6, 1536, false, 14, 3, 37, 1, 0, true, true, 1e-6f,
-                PositionResampling.DINOV2, 0, 224, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
+        return ViTConfigs.of(DEMO_VARIANT);
     }
 
     /** ViT-B/14 with DINOv2's settings. */
     public static ViTConfig vitBase14() {
-        return new ViTConfig("dinov2", 768, 12, 12, 3072, false, 14, 3, 37, 1, 0, true, true, 1e-6f,
-                PositionResampling.DINOV2, 0, 224, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
+        return ViTConfigs.of(ViTVariant.VIT_BASE_PATCH14_DINOV2);
     }
 
     public static Path home() {
@@ -49,7 +51,7 @@ public final class BuiltinModels {
         if (Files.isRegularFile(dir.resolve("model.safetensors")) && Files.isRegularFile(dir.resolve("config.json"))) {
             return dir;
         }
-        return writeRandomDinov2(dir, "dinov2_vits14", vitSmall14(), 2024);
+        return writeRandomDinov2(dir, DEMO_VARIANT.hubName(), vitSmall14(), 2024);
     }
 
     /**

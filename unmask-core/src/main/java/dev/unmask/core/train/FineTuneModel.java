@@ -1,13 +1,12 @@
 package dev.unmask.core.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.index.NDIndex;
 import dev.unmask.core.head.FeatureVariant;
 import dev.unmask.core.head.Head;
+import dev.unmask.core.head.HeadInput;
+import dev.unmask.core.tensor.GradMode;
+import dev.unmask.core.vit.ForwardPass;
 import dev.unmask.core.vit.VisionTransformer;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +16,7 @@ import java.util.SplittableRandom;
 /**
  * Approach 2: the backbone's last blocks (or their LayerNorms), final norm, optionally the
  * CLS/register tokens, and a new head are trained. The forward pass is the inference one
- * (same {@link VisionTransformer#runBlock} and norm), recorded by autograd: libtorch's graph
- * keeps what backward needs even though each block's scope closes its Java handles.
+ * ({@link VisionTransformer#forward}), recorded by autograd.
  *
  * <p>A batch is either images [B, 3, H, W] or, with {@code fromBlock > 0}, the frozen prefix's
  * output [B, T, D] from the prefix cache, entering block {@code fromBlock}.
@@ -79,25 +77,14 @@ public final class FineTuneModel implements Trainable {
         return trainable;
     }
 
+    /**
+     * Recorded when {@link TrainStep} records; validation calls it outside a recording and gets
+     * the same values without a graph.
+     */
     @Override
     public NDArray logits(NDArray batch, SplittableRandom dropout) {
         int depth = vit.config().depth();
-        int n = variant.blocks(depth);
-        NDArray x = fromBlock == 0 ? vit.embed(batch) : batch;
-        List<NDArray> perBlock = new ArrayList<>();
-        for (int i = fromBlock; i < depth; i++) {
-            NDArray next = vit.runBlock(i, x, false).output();
-            if (x != batch) {
-                // Only the Java handle goes: autograd's graph holds its own reference when needed.
-                x.close();
-            }
-            x = next;
-            if (i >= depth - n) {
-                NDArray normed = vit.norm().forward(x);
-                perBlock.add(variant.allTokens() ? normed : normed.get(new NDIndex(":, 0:1, :")));
-            }
-        }
-        NDArray features = NDArrays.stack(new NDList(perBlock), 1);
-        return head.logits(features, dropout);
+        ForwardPass pass = ForwardPass.blocks(fromBlock, depth).keepNormed(variant.blocks(depth)).withGradients(GradMode.recording());
+        return head.logits(HeadInput.fromNormedBlocks(vit.forward(batch, pass).normed(), variant), dropout);
     }
 }

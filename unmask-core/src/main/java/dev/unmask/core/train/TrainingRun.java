@@ -25,6 +25,7 @@ import dev.unmask.core.metrics.Roc;
 import dev.unmask.core.model.Backbone;
 import dev.unmask.core.model.ModelDirectory;
 import dev.unmask.core.tensor.Tensors;
+import dev.unmask.core.vit.ForwardPass;
 import dev.unmask.core.vit.ViTConfig;
 import dev.unmask.core.vit.VisionTransformer;
 import java.io.IOException;
@@ -273,13 +274,7 @@ public final class TrainingRun {
 
     /** The frozen prefix: embedding and blocks [0, upTo), inference numerics. */
     static NDArray prefix(VisionTransformer vit, NDArray images, int upTo) {
-        NDArray x = vit.embed(images);
-        for (int i = 0; i < upTo; i++) {
-            NDArray next = vit.runBlock(i, x, false).output();
-            x.close();
-            x = next;
-        }
-        return x;
+        return vit.forward(images, ForwardPass.blocks(0, upTo)).tokens();
     }
 
     private static void requireBothClasses(Datalist list, String flag) {

@@ -70,6 +70,181 @@ public record ViTConfig(
         std = std.clone();
     }
 
+    /** A builder with the common defaults: 3 channels, CLS-only position prefix, qkv bias, eps 1e-6, ImageNet statistics, 224 px input. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration's values, to change a few. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.family = family;
+        b.embedDim = embedDim;
+        b.depth = depth;
+        b.numHeads = numHeads;
+        b.mlpHidden = mlpHidden;
+        b.swiglu = swiglu;
+        b.patchSize = patchSize;
+        b.inChans = inChans;
+        b.posGrid = posGrid;
+        b.posPrefix = posPrefix;
+        b.numRegisters = numRegisters;
+        b.layerScale = layerScale;
+        b.qkvBias = qkvBias;
+        b.normEps = normEps;
+        b.resampling = resampling;
+        b.numClasses = numClasses;
+        b.imageSize = imageSize;
+        b.mean = mean;
+        b.std = std;
+        return b;
+    }
+
+    /** Named setters for {@link ViTConfig}; {@link #build} validates as the constructor does. */
+    public static final class Builder {
+        private String family;
+        private int embedDim;
+        private int depth;
+        private int numHeads;
+        private int mlpHidden;
+        private boolean swiglu;
+        private int patchSize;
+        private int inChans = 3;
+        private int posGrid;
+        private int posTrainedImage;
+        private int posPrefix = 1;
+        private int numRegisters;
+        private boolean layerScale;
+        private boolean qkvBias = true;
+        private float normEps = 1e-6f;
+        private PositionResampling resampling;
+        private int numClasses;
+        private int imageSize = 224;
+        private float[] mean = IMAGENET_MEAN;
+        private float[] std = IMAGENET_STD;
+
+        private Builder() {}
+
+        public Builder family(String v) {
+            family = v;
+            return this;
+        }
+
+        public Builder embedDim(int v) {
+            embedDim = v;
+            return this;
+        }
+
+        public Builder depth(int v) {
+            depth = v;
+            return this;
+        }
+
+        public Builder numHeads(int v) {
+            numHeads = v;
+            return this;
+        }
+
+        /** Output width of the first feed-forward projection (2× the inner width for SwiGLU). */
+        public Builder mlpHidden(int v) {
+            mlpHidden = v;
+            return this;
+        }
+
+        public Builder swiglu(boolean v) {
+            swiglu = v;
+            return this;
+        }
+
+        public Builder patchSize(int v) {
+            patchSize = v;
+            return this;
+        }
+
+        public Builder inChans(int v) {
+            inChans = v;
+            return this;
+        }
+
+        /** Side M of the learned position grid; see also {@link #positionsTrainedAt}. */
+        public Builder posGrid(int v) {
+            posGrid = v;
+            posTrainedImage = 0;
+            return this;
+        }
+
+        /** The position grid learned at {@code imageSize} pixels: imageSize / patch size per side, resolved at {@link #build}. */
+        public Builder positionsTrainedAt(int imageSize) {
+            posTrainedImage = imageSize;
+            return this;
+        }
+
+        public Builder posPrefix(int v) {
+            posPrefix = v;
+            return this;
+        }
+
+        public Builder numRegisters(int v) {
+            numRegisters = v;
+            return this;
+        }
+
+        public Builder layerScale(boolean v) {
+            layerScale = v;
+            return this;
+        }
+
+        public Builder qkvBias(boolean v) {
+            qkvBias = v;
+            return this;
+        }
+
+        public Builder normEps(float v) {
+            normEps = v;
+            return this;
+        }
+
+        public Builder resampling(PositionResampling v) {
+            resampling = v;
+            return this;
+        }
+
+        public Builder numClasses(int v) {
+            numClasses = v;
+            return this;
+        }
+
+        /** The input side the checkpoint was trained at (default input size). */
+        public Builder imageSize(int v) {
+            imageSize = v;
+            return this;
+        }
+
+        public Builder normalization(float[] meanValues, float[] stdValues) {
+            mean = meanValues;
+            std = stdValues;
+            return this;
+        }
+
+        public ViTConfig build() {
+            if (family == null || resampling == null) {
+                throw new IllegalArgumentException("a ViT configuration needs a family and a position resampling");
+            }
+            int grid = posGrid;
+            if (posTrainedImage != 0) {
+                if (patchSize <= 0) {
+                    throw new IllegalArgumentException("patch_size must be positive");
+                }
+                if (posTrainedImage < patchSize) {
+                    throw new IllegalArgumentException("image size " + posTrainedImage + " is smaller than the patch size " + patchSize);
+                }
+                grid = posTrainedImage / patchSize;
+            }
+            return new ViTConfig(family, embedDim, depth, numHeads, mlpHidden, swiglu, patchSize, inChans, grid, posPrefix,
+                    numRegisters, layerScale, qkvBias, normEps, resampling, numClasses, imageSize, mean, std);
+        }
+    }
+
     public int headDim() {
         return embedDim / numHeads;
     }

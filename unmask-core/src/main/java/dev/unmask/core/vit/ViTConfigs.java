@@ -22,10 +22,7 @@ public final class ViTConfigs {
     /** A ViT configuration and how its checkpoint names its tensors. */
     public record Spec(ViTConfig config, CheckpointLayout layout) {}
 
-    private static final Pattern DINOV2 = Pattern.compile("^dinov2_vit([sblg])14(_reg)?$");
-    private static final Pattern DINO_V1 = Pattern.compile("^dino_vit([sb])(16|8)$");
-    private static final Pattern MAE = Pattern.compile("^mae_vit_(base|large|huge)_patch(16|14)$");
-    private static final Pattern TIMM_VIT = Pattern.compile("^vit_(tiny|small|base|large|huge|giant)_patch(\\d+)(_.*)?$");
+    private static final Pattern TIMM_VIT = Pattern.compile("^vit_([a-z]+)_patch(\\d+)(_.*)?$");
 
     private ViTConfigs() {}
 
@@ -35,8 +32,16 @@ public final class ViTConfigs {
             return true;
         }
         String a = text(config, "architecture", "");
-        return DINOV2.matcher(a).matches() || DINO_V1.matcher(a).matches() || MAE.matcher(a).matches()
-                || TIMM_VIT.matcher(a).matches();
+        return ViTVariant.byHubName(a).isPresent() || TIMM_VIT.matcher(a).matches();
+    }
+
+    /**
+     * The configuration a variant's checkpoint declares by its name alone (the research repo's
+     * name where it has one, else timm's), e.g. for the built-in models with random weights.
+     */
+    public static ViTConfig of(ViTVariant variant) {
+        String name = variant.hubName() != null ? variant.hubName() : variant.timmName();
+        return parse(StrictJson.mapper().createObjectNode().put("architecture", name), name).config();
     }
 
     public static Spec parse(JsonNode config, String where) {
@@ -74,31 +79,33 @@ public final class ViTConfigs {
             case "dinov2":
             case "dinov2_with_registers": {
                 boolean reg = type.equals("dinov2_with_registers");
-                int d = a.intv("hidden_size", 768);
-                double ratio = a.num("mlp_ratio", 4.0);
-                boolean swiglu = a.bool("use_swiglu_ffn", false);
-                int r = reg ? a.intv("num_register_tokens", 4) : 0;
-                ViTConfig cfg = new ViTConfig("dinov2", d, a.intv("num_hidden_layers", 12),
-                        a.intv("num_attention_heads", 12), mlpHidden(d, ratio, swiglu), swiglu,
-                        a.intv("patch_size", 14), a.intv("num_channels", 3),
-                        grid(a.intv("image_size", 518), a.intv("patch_size", 14)), 1, r, true,
-                        a.bool("qkv_bias", true), (float) a.num("layer_norm_eps", 1e-6),
-                        reg ? PositionResampling.DINOV2_REGISTERS : PositionResampling.DINOV2,
-                        0, 224, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
+                // transformers' defaults are ViT-B/14 at 518 px, the table's DINOv2 base row.
+                ViTVariant v = reg ? ViTVariant.VIT_BASE_PATCH14_REG4_DINOV2 : ViTVariant.VIT_BASE_PATCH14_DINOV2;
+                int d = a.intv("hidden_size", v.width());
+                double ratio = a.num("mlp_ratio", v.mlpRatio());
+                boolean swiglu = a.bool("use_swiglu_ffn", v.swiglu());
+                ViTConfig cfg = ViTConfig.builder().family("dinov2").embedDim(d).depth(a.intv("num_hidden_layers", v.depth()))
+                        .numHeads(a.intv("num_attention_heads", v.heads())).mlpHidden(mlpHidden(d, ratio, swiglu)).swiglu(swiglu)
+                        .patchSize(a.intv("patch_size", v.patch())).inChans(a.intv("num_channels", 3))
+                        .positionsTrainedAt(a.intv("image_size", v.imageSize()))
+                        .numRegisters(reg ? a.intv("num_register_tokens", v.registers()) : 0).layerScale(v.family().layerScale())
+                        .qkvBias(a.bool("qkv_bias", true)).normEps((float) a.num("layer_norm_eps", 1e-6))
+                        .resampling(reg ? PositionResampling.DINOV2_REGISTERS : PositionResampling.DINOV2)
+                        .build();
                 return new Spec(cfg, TransformersLayout.INSTANCE);
             }
             case "vit":
             case "vit_mae": {
                 boolean mae = type.equals("vit_mae");
-                int d = a.intv("hidden_size", 768);
-                int p = a.intv("patch_size", 16);
-                int img = a.intv("image_size", 224);
+                ViTVariant v = ViTVariant.VIT_BASE_PATCH16_224;
+                int d = a.intv("hidden_size", v.width());
+                int img = a.intv("image_size", v.imageSize());
                 // The research code of both uses LayerNorm eps 1e-6; the Hub configs say 1e-12.
-                ViTConfig cfg = new ViTConfig(mae ? "mae" : "dino_v1", d, a.intv("num_hidden_layers", 12),
-                        a.intv("num_attention_heads", 12), a.intv("intermediate_size", 4 * d), false,
-                        p, a.intv("num_channels", 3), grid(img, p), 1, 0, false, a.bool("qkv_bias", true), 1e-6f,
-                        mae ? PositionResampling.TIMM : PositionResampling.DINO_V1,
-                        0, img, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
+                ViTConfig cfg = ViTConfig.builder().family(mae ? "mae" : "dino_v1").embedDim(d).depth(a.intv("num_hidden_layers", v.depth()))
+                        .numHeads(a.intv("num_attention_heads", v.heads())).mlpHidden(a.intv("intermediate_size", (int) (v.mlpRatio() * d)))
+                        .patchSize(a.intv("patch_size", v.patch())).inChans(a.intv("num_channels", 3)).positionsTrainedAt(img)
+                        .qkvBias(a.bool("qkv_bias", true)).resampling(mae ? PositionResampling.TIMM : PositionResampling.DINO_V1)
+                        .imageSize(img).build();
                 return new Spec(cfg, TransformersLayout.INSTANCE);
             }
             default:
@@ -133,94 +140,76 @@ public final class ViTConfigs {
         Args root = new Args(c, where);
         int numClasses = c.has("num_classes") ? root.intv("num_classes", 0) : a.intv("num_classes", 0);
 
-        Matcher m;
-        if ((m = DINOV2.matcher(arch)).matches()) {
-            int[] size = switch (m.group(1)) {
-                case "s" -> new int[] {384, 12, 6};
-                case "b" -> new int[] {768, 12, 12};
-                case "l" -> new int[] {1024, 24, 16};
-                default -> new int[] {1536, 40, 24};
-            };
-            boolean reg = m.group(2) != null;
-            int d = a.intv("embed_dim", size[0]);
-            int patch = a.intv("patch_size", 14);
-            int img = a.imgSize("img_size", 518);
-            String ffn = a.text("ffn_layer", m.group(1).equals("g") ? "swiglufused" : "mlp");
-            boolean swiglu = ffn.startsWith("swiglu");
-            if (!swiglu && !ffn.equals("mlp")) {
-                throw new UserError(where + ": unsupported ffn_layer \"" + ffn + "\"");
+        ViTVariant hub = ViTVariant.byHubName(arch).orElse(null);
+        if (hub != null) {
+            int d = a.intv("embed_dim", hub.width());
+            int patch = a.intv("patch_size", hub.patch());
+            int img = a.imgSize("img_size", hub.imageSize());
+            ViTConfig.Builder b = ViTConfig.builder().embedDim(d).depth(a.intv("depth", hub.depth())).numHeads(a.intv("num_heads", hub.heads()))
+                    .patchSize(patch).inChans(a.intv("in_chans", 3)).positionsTrainedAt(img).qkvBias(a.bool("qkv_bias", true))
+                    .normalization(mean, std);
+            switch (hub.family()) {
+                case DINOV2 -> {
+                    boolean reg = hub.registers() > 0;
+                    String ffn = a.text("ffn_layer", hub.swiglu() ? "swiglufused" : "mlp");
+                    boolean swiglu = ffn.startsWith("swiglu");
+                    if (!swiglu && !ffn.equals("mlp")) {
+                        throw new UserError(where + ": unsupported ffn_layer \"" + ffn + "\"");
+                    }
+                    requireTrue(a, "proj_bias", where);
+                    requireTrue(a, "ffn_bias", where);
+                    double initValues = a.num("init_values", 1.0);
+                    b.family("dinov2").mlpHidden(mlpHidden(d, a.num("mlp_ratio", hub.mlpRatio()), swiglu)).swiglu(swiglu)
+                            .numRegisters(a.intv("num_register_tokens", hub.registers())).layerScale(initValues != 0)
+                            .resampling(new PositionResampling(a.num("interpolate_offset", reg ? 0.0 : 0.1), a.bool("interpolate_antialias", reg)))
+                            .imageSize(cfgInput > 0 ? cfgInput : 224);
+                }
+                case DINO_V1 -> b.family("dino_v1").mlpHidden((int) (d * a.num("mlp_ratio", hub.mlpRatio())))
+                        .resampling(PositionResampling.DINO_V1).numClasses(numClasses).imageSize(cfgInput > 0 ? cfgInput : img);
+                case MAE -> b.family("mae").mlpHidden((int) (d * a.num("mlp_ratio", hub.mlpRatio())))
+                        .resampling(PositionResampling.TIMM).imageSize(cfgInput > 0 ? cfgInput : img);
+                default -> throw new IllegalStateException(hub + " has a hub name but no hub reader");
             }
-            requireTrue(a, "proj_bias", where);
-            requireTrue(a, "ffn_bias", where);
-            double initValues = a.num("init_values", 1.0);
-            PositionResampling rs = new PositionResampling(a.num("interpolate_offset", reg ? 0.0 : 0.1),
-                    a.bool("interpolate_antialias", reg));
-            ViTConfig cfg = new ViTConfig("dinov2", d, a.intv("depth", size[1]), a.intv("num_heads", size[2]),
-                    mlpHidden(d, a.num("mlp_ratio", 4.0), swiglu), swiglu, patch, a.intv("in_chans", 3),
-                    grid(img, patch), 1, a.intv("num_register_tokens", reg ? 4 : 0), initValues != 0,
-                    a.bool("qkv_bias", true), 1e-6f, rs, 0, cfgInput > 0 ? cfgInput : 224, mean, std);
-            return new Spec(cfg, ResearchLayout.ORIGINAL);
+            return new Spec(b.build(), ResearchLayout.ORIGINAL);
         }
-        if ((m = DINO_V1.matcher(arch)).matches()) {
-            boolean base = m.group(1).equals("b");
-            int d = a.intv("embed_dim", base ? 768 : 384);
-            int patch = a.intv("patch_size", Integer.parseInt(m.group(2)));
-            int img = a.imgSize("img_size", 224);
-            ViTConfig cfg = new ViTConfig("dino_v1", d, a.intv("depth", 12), a.intv("num_heads", base ? 12 : 6),
-                    (int) (d * a.num("mlp_ratio", 4.0)), false, patch, a.intv("in_chans", 3), grid(img, patch), 1, 0,
-                    false, a.bool("qkv_bias", true), 1e-6f, PositionResampling.DINO_V1, numClasses,
-                    cfgInput > 0 ? cfgInput : img, mean, std);
-            return new Spec(cfg, ResearchLayout.ORIGINAL);
-        }
-        if ((m = MAE.matcher(arch)).matches()) {
-            int[] size = switch (m.group(1)) {
-                case "base" -> new int[] {768, 12, 12};
-                case "large" -> new int[] {1024, 24, 16};
-                default -> new int[] {1280, 32, 16};
-            };
-            int d = a.intv("embed_dim", size[0]);
-            int patch = a.intv("patch_size", Integer.parseInt(m.group(2)));
-            int img = a.imgSize("img_size", 224);
-            ViTConfig cfg = new ViTConfig("mae", d, a.intv("depth", size[1]), a.intv("num_heads", size[2]),
-                    (int) (d * a.num("mlp_ratio", 4.0)), false, patch, a.intv("in_chans", 3), grid(img, patch), 1, 0,
-                    false, a.bool("qkv_bias", true), 1e-6f, PositionResampling.TIMM, 0,
-                    cfgInput > 0 ? cfgInput : img, mean, std);
-            return new Spec(cfg, ResearchLayout.ORIGINAL);
-        }
+        Matcher m;
         if ((m = TIMM_VIT.matcher(arch)).matches()) {
             return timm(arch, m, a, numClasses, mean, std, cfgInput, where);
         }
         throw new UserError(where + ": unsupported architecture \"" + StrictJson.oneLine(arch) + "\"");
     }
 
+    /**
+     * A timm name in the variants table takes its row; another one (e.g. {@code vit_base_patch16_384})
+     * takes the shape of the table's supervised row of its size, and patch and input size from its name.
+     */
     private static Spec timm(String arch, Matcher m, Args a, int numClasses, float[] mean, float[] std, int cfgInput, String where) {
         String suffix = m.group(3) == null ? "" : m.group(3);
-        boolean dinov2 = suffix.endsWith("_dinov2");
-        boolean reg = suffix.contains("_reg");
-        int[] size = switch (m.group(1)) {
-            case "tiny" -> new int[] {192, 12, 3};
-            case "small" -> new int[] {384, 12, 6};
-            case "base" -> new int[] {768, 12, 12};
-            case "large" -> new int[] {1024, 24, 16};
-            case "huge" -> new int[] {1280, 32, 16};
-            default -> new int[] {1536, 40, 24};
-        };
-        if (m.group(1).equals("giant") && !dinov2) {
-            throw new UserError(where + ": unsupported architecture \"" + arch + "\" (of the giant ViTs only the DINOv2 one is supported)");
-        }
         if (suffix.contains("clip") || suffix.contains("siglip") || suffix.contains("eva")) {
             throw new UserError(where + ": unsupported architecture \"" + arch + "\" (CLIP-style towers are not supported yet)");
         }
-        Matcher sz = Pattern.compile("_(\\d{3})(_|$)").matcher(suffix);
-        int nameImg = dinov2 ? 518 : sz.find() ? Integer.parseInt(sz.group(1)) : 224;
-        int d = a.intv("embed_dim", size[0]);
-        int patch = a.intv("patch_size", Integer.parseInt(m.group(2)));
+        ViTVariant row = ViTVariant.byTimmName(arch).orElse(null);
+        int namePatch = Integer.parseInt(m.group(2));
+        int nameImg;
+        if (row != null) {
+            nameImg = row.imageSize();
+        } else {
+            row = suffix.contains("dinov2") || suffix.contains("_reg") ? null : ViTVariant.supervisedOfSize(m.group(1)).orElse(null);
+            if (row == null) {
+                throw new UserError(where + ": unsupported architecture \"" + arch + "\" (not among the known ViT variants"
+                        + (m.group(1).equals("giant") ? "; of the giant ViTs only the DINOv2 ones are supported" : "") + ")");
+            }
+            Matcher sz = Pattern.compile("_(\\d{3})(_|$)").matcher(suffix);
+            nameImg = sz.find() ? Integer.parseInt(sz.group(1)) : 224;
+        }
+        boolean dinov2 = row.family() == ViTVariant.Family.DINOV2;
+        int d = a.intv("embed_dim", row.width());
+        int patch = a.intv("patch_size", namePatch);
         int img = a.imgSize("img_size", cfgInput > 0 && !dinov2 ? cfgInput : nameImg);
-        boolean swiglu = m.group(1).equals("giant");
-        double ratio = a.num("mlp_ratio", swiglu ? 2.66667 * 2 : 4.0);
-        int hidden = (int) (d * ratio);
-        int regs = a.intv("reg_tokens", reg ? 4 : 0);
-        boolean noEmbedClass = a.bool("no_embed_class", reg);
+        // timm packs SwiGLU's two projections into one at mlp_ratio 2.66667 × 2.
+        double ratio = a.num("mlp_ratio", row.swiglu() ? 2.66667 * 2 : row.mlpRatio());
+        int regs = a.intv("reg_tokens", row.registers());
+        boolean noEmbedClass = a.bool("no_embed_class", row.registers() > 0);
         if (!a.bool("class_token", true)) {
             throw new UserError(where + ": models without a class token are not supported");
         }
@@ -234,22 +223,13 @@ public final class ViTConfigs {
         if (a.bool("fc_norm", false)) {
             throw new UserError(where + ": fc_norm ViTs are not supported yet");
         }
-        double initValues = a.num("init_values", dinov2 ? 1e-5 : 0.0);
-        ViTConfig cfg = new ViTConfig("timm", d, a.intv("depth", size[1]), a.intv("num_heads", size[2]), hidden, swiglu,
-                patch, a.intv("in_chans", 3), grid(img, patch), noEmbedClass ? 0 : 1 + regs, regs, initValues != 0,
-                a.bool("qkv_bias", true), 1e-6f, PositionResampling.TIMM, numClasses,
-                cfgInput > 0 ? cfgInput : Math.min(img, 224), mean, std);
+        double initValues = a.num("init_values", row.family().layerScale() ? 1e-5 : 0.0);
+        ViTConfig cfg = ViTConfig.builder().family("timm").embedDim(d).depth(a.intv("depth", row.depth())).numHeads(a.intv("num_heads", row.heads()))
+                .mlpHidden((int) (d * ratio)).swiglu(row.swiglu()).patchSize(patch).inChans(a.intv("in_chans", 3)).positionsTrainedAt(img)
+                .posPrefix(noEmbedClass ? 0 : 1 + regs).numRegisters(regs).layerScale(initValues != 0).qkvBias(a.bool("qkv_bias", true))
+                .resampling(PositionResampling.TIMM).numClasses(numClasses).imageSize(cfgInput > 0 ? cfgInput : Math.min(img, 224))
+                .normalization(mean, std).build();
         return new Spec(cfg, ResearchLayout.TIMM);
-    }
-
-    private static int grid(int imageSize, int patchSize) {
-        if (patchSize <= 0) {
-            throw new IllegalArgumentException("patch_size must be positive");
-        }
-        if (imageSize < patchSize) {
-            throw new IllegalArgumentException("image size " + imageSize + " is smaller than the patch size " + patchSize);
-        }
-        return imageSize / patchSize;
     }
 
     /** DINOv2's SwiGLU width: 2/3 of the MLP width rounded up to 8, packed twice into one projection. */

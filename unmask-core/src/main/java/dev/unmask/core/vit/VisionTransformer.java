@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.unmask.core.tensor.GradMode;
 import dev.unmask.core.vit.layers.Attention;
 import dev.unmask.core.vit.layers.Block;
 import dev.unmask.core.vit.layers.LayerNorm;
@@ -18,6 +19,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One Vision Transformer for every checkpoint family (DINOv2 with and without registers, DINO v1,
@@ -166,12 +168,60 @@ public final class VisionTransformer implements AutoCloseable {
         return NDArrays.concat(parts, 1);
     }
 
-    /** Runs block {@code i} in its own scope; the output (and attention) join {@code x}'s manager. */
-    public Attention.Result runBlock(int i, NDArray x, boolean keepProbs) {
+    /**
+     * The one forward pass every user of the backbone runs (see {@link ForwardPass}). Each block
+     * runs in its own NDManager scope and the pass in one of its own; what it hands back joins
+     * {@code input}'s manager. Recorded by autograd, libtorch's graph keeps what backward needs
+     * though the scopes close their Java handles.
+     */
+    public ForwardPass.Output forward(NDArray input, ForwardPass pass) {
+        if (pass.to() > config.depth()) {
+            throw new IllegalArgumentException("blocks [" + pass.from() + ", " + pass.to() + ") of a backbone of depth " + config.depth());
+        }
+        if (pass.gradients() && !GradMode.recording()) {
+            throw new IllegalStateException("a pass with gradients must run inside an autograd recording");
+        }
+        boolean images = input.getShape().dimension() == 4;
+        if (images ? pass.from() != 0 : input.getShape().dimension() != 3) {
+            throw new IllegalArgumentException("a pass from block " + pass.from() + " takes "
+                    + (pass.from() == 0 ? "images [B, C, H, W] or " : "") + "tokens [B, T, D], not " + input.getShape());
+        }
+        NDManager parent = input.getManager();
+        try (GradMode.Restore mode = GradMode.set(pass.gradients()); NDManager scope = parent.newSubManager()) {
+            input.tempAttach(scope);
+            NDArray x = images ? embed(input) : input;
+            List<NDArray> normed = new ArrayList<>();
+            Map<Integer, NDArray> attention = new TreeMap<>();
+            int firstNormed = pass.to() - pass.normedLast();
+            for (int i = pass.from(); i < pass.to(); i++) {
+                Attention.Result r = runBlock(i, x, pass.attention().contains(i), pass.tap());
+                if (x != input) {
+                    // Only the Java handle goes: autograd's graph holds its own reference when needed.
+                    x.close();
+                }
+                x = r.output();
+                if (r.probs() != null) {
+                    attention.put(i, r.probs());
+                }
+                if (i >= firstNormed) {
+                    normed.add(norm.forward(x));
+                }
+            }
+            if (x != input) {
+                x.attach(parent);
+            }
+            normed.forEach(a -> a.attach(parent));
+            attention.values().forEach(a -> a.attach(parent));
+            return new ForwardPass.Output(x, List.copyOf(normed), Collections.unmodifiableMap(attention));
+        }
+    }
+
+    /** Block {@code i} in its own scope; the output (and attention) join {@code x}'s manager. */
+    private Attention.Result runBlock(int i, NDArray x, boolean keepProbs, ForwardPass.AttentionTap tap) {
         NDManager parent = x.getManager();
         try (NDManager scope = parent.newSubManager()) {
             x.tempAttach(scope);
-            Attention.Result r = blocks.get(i).forward(x, keepProbs);
+            Attention.Result r = blocks.get(i).forward(x, keepProbs, tap == null ? null : probs -> tap.apply(i, probs));
             r.output().attach(parent);
             if (r.probs() != null) {
                 r.probs().attach(parent);
@@ -181,47 +231,35 @@ public final class VisionTransformer implements AutoCloseable {
     }
 
     /**
-     * Forward pass with the features every consumer needs.
+     * The features every consumer needs, from a whole pass without gradients.
      *
      * @param lastN           how many last blocks to report CLS for (clamped to the depth)
      * @param keepBlockTokens also keep all normed tokens of those blocks (for the {@code all_*} probes)
      * @param attention       keep the last block's attention probabilities
      */
     public ViTFeatures features(NDArray images, int lastN, boolean keepBlockTokens, boolean attention) {
-        int n = Math.max(1, Math.min(lastN, config.depth()));
+        int depth = config.depth();
+        int n = Math.max(1, Math.min(lastN, depth));
+        ForwardPass pass = ForwardPass.blocks(0, depth).keepNormed(n);
+        if (attention) {
+            pass = pass.keepAttention(depth - 1);
+        }
         NDManager parent = images.getManager();
         try (NDManager scope = parent.newSubManager()) {
             images.tempAttach(scope);
-            NDArray x = embed(images);
-            NDArray attn = null;
+            ForwardPass.Output out = forward(images, pass);
             List<NDArray> cls = new ArrayList<>();
-            NDArray[] kept = keepBlockTokens ? new NDArray[n] : null;
-            for (int i = 0; i < config.depth(); i++) {
-                boolean last = i == config.depth() - 1;
-                Attention.Result r = runBlock(i, x, last && attention);
-                x.close();
-                x = r.output();
-                attn = r.probs();
-                int k = i - (config.depth() - n);
-                if (k >= 0 && !last) {
-                    NDArray normed = norm.forward(x);
-                    cls.add(normed.get(new NDIndex(":, 0:1, :")));
-                    if (kept != null) {
-                        kept[k] = normed;
-                    } else {
-                        normed.close();
-                    }
-                }
+            for (NDArray normed : out.normed()) {
+                cls.add(normed.get(new NDIndex(":, 0:1, :")));
             }
-            NDArray tokens = norm.forward(x);
-            cls.add(tokens.get(new NDIndex(":, 0:1, :")));
-            if (kept != null) {
-                kept[n - 1] = tokens;
-            }
+            NDArray tokens = out.normed().get(n - 1);
             NDArray clsLast = NDArrays.concat(new NDList(cls), 1);
+            NDArray attn = out.attention().get(depth - 1);
             tokens.attach(parent);
             clsLast.attach(parent);
-            if (kept != null) {
+            NDArray[] kept = null;
+            if (keepBlockTokens) {
+                kept = out.normed().toArray(new NDArray[0]);
                 for (NDArray a : kept) {
                     a.attach(parent);
                 }

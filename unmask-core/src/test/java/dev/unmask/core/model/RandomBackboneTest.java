@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import dev.unmask.core.vit.ViTConfig;
 import dev.unmask.core.vit.VisionTransformer;
-import dev.unmask.core.vit.layers.PositionResampling;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,8 +17,7 @@ class RandomBackboneTest {
     @Test
     void writtenDirectoryLoadsAsTheSameArchitectureAndWeights() {
         ViTConfig small = BuiltinModels.vitSmall14();
-        ViTConfig cfg = new ViTConfig("dinov2", 96, 2, 3, 384, false, 14, 3, 37, 1, 0, true, true, 1e-6f, PositionResampling.DINOV2, 0, 224,
-                ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
+        ViTConfig cfg = small.toBuilder().embedDim(96).depth(2).numHeads(3).mlpHidden(384).build();
         Path written = BuiltinModels.writeRandomDinov2(dir.resolve("tiny"), "dinov2_vits14", cfg, 5);
         ModelDirectory md = ModelDirectory.open(written);
         ViTConfig read = md.vitSpec().config();

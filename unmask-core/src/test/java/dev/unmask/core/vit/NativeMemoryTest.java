@@ -15,8 +15,8 @@ class NativeMemoryTest {
 
     @Test
     void tenThousandForwardCallsDoNotGrowNativeMemory() throws Exception {
-        ViTConfig cfg = new ViTConfig("dinov2", 64, 2, 4, 256, false, 8, 3, 6, 1, 2, true, true, 1e-6f,
-                PositionResampling.DINOV2_REGISTERS, 0, 32, ViTConfig.IMAGENET_MEAN, ViTConfig.IMAGENET_STD);
+        ViTConfig cfg = ViTConfig.builder().family("dinov2").embedDim(64).depth(2).numHeads(4).mlpHidden(256).patchSize(8).posGrid(6)
+                .numRegisters(2).layerScale(true).resampling(PositionResampling.DINOV2_REGISTERS).imageSize(32).build();
         try (NDManager root = NDManager.newBaseManager(); VisionTransformer vit = RandomWeights.vitModel(cfg, 3, root)) {
             NDArray input = root.randomNormal(new Shape(2, 3, 32, 32));
             long before = 0;
