@@ -206,7 +206,7 @@ final class BenchCommand implements Callable<Integer> {
             double peak = matmulCeiling(manager);
             report.put("ceiling_gflops", peak);
             if (!json) {
-                out.printf("ceiling: %.1f GFLOP/s (float32 2048×2048 matmul, %d threads; load average %.2f)%n", peak,
+                out.printf("ceiling: %.1f GFLOP/s (float32 2048x2048 matmul, %d threads; load average %.2f)%n", peak,
                         report.get("threads").asInt(), report.get("load_average").asDouble());
                 out.printf("%-9s %5s %5s %10s %12s %10s %8s%n", "model", "size", "batch", "images/s", "ms/batch", "GFLOP/s", "%peak");
             }
@@ -217,7 +217,7 @@ final class BenchCommand implements Callable<Integer> {
                 try (Subject subject = open(name, manager)) {
                     double flops = subject.flops(side);
                     for (int b : batches) {
-                        err.printf("bench %s@%d batch %d …%n", name, side, b);
+                        err.printf("bench %s@%d batch %d ...%n", name, side, b);
                         err.flush();
                         double perBatch = timeForward(subject, manager, b, side);
                         double ips = b / perBatch;
@@ -254,7 +254,7 @@ final class BenchCommand implements Callable<Integer> {
         java.nio.file.Path v = video != null ? video : DetectBenchmark.defaultClip();
         java.nio.file.Path d = detector != null ? detector : DetectBenchmark.defaultDetector();
         PrintWriter out = spec.commandLine().getOut();
-        spec.commandLine().getErr().printf("bench --detect: %s with %s, %d frames, batch %d, %d runs …%n", v, d, frames, batch, repeat);
+        spec.commandLine().getErr().printf("bench --detect: %s with %s, %d frames, batch %d, %d runs ...%n", v, d, frames, batch, repeat);
         spec.commandLine().getErr().flush();
         DetectBenchmark.Result r = DetectBenchmark.run(v, d, frames, repeat, batch);
         ObjectNode report = StrictJson.mapper().createObjectNode();
@@ -335,7 +335,7 @@ final class BenchCommand implements Callable<Integer> {
             if (side < min || side > 1024) {
                 throw new UserError("input side " + side + " for " + parts[0] + " must be between " + min + " and 1024");
             }
-            unitNote = "a unit (k) is one stage of blocks (" + units.get(0) + " … " + units.get(units.size() - 2) + ") or, last, the head"
+            unitNote = "a unit (k) is one stage of blocks (" + units.get(0) + " ... " + units.get(units.size() - 2) + ") or, last, the head"
                     + " convolution " + units.get(units.size() - 1) + ", counted from the end, " + units.size() + " in all; the stem is always"
                     + " frozen";
             maxBlocks = units.size();

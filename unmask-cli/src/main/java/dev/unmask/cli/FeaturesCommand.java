@@ -37,7 +37,7 @@ final class FeaturesCommand implements Callable<Integer> {
     @Option(names = "--image", paramLabel = "FILE", description = "PNG (or JPEG/BMP) image; fed as is unless --resize.")
     Path image;
 
-    @Option(names = "--resize", paramLabel = "N", description = "Resize the image to N×N first (bicubic).")
+    @Option(names = "--resize", paramLabel = "N", description = "Resize the image to NxN first (bicubic).")
     Integer resize;
 
     @Option(names = "--json", description = "Print JSON: cls_final, cls_last4, patch_mean_final, attn_last_cls (+ reg_final, logits).")
@@ -78,7 +78,7 @@ final class FeaturesCommand implements Callable<Integer> {
         try (NDManager m = NDManager.newBaseManager(); VisionTransformer vit = md.loadViT(m)) {
             ViTConfig cfg = vit.config();
             if (h % cfg.patchSize() != 0 || w % cfg.patchSize() != 0) {
-                throw new UserError(img + ": " + w + "×" + h + " is not a multiple of the patch size " + cfg.patchSize()
+                throw new UserError(img + ": " + w + "x" + h + " is not a multiple of the patch size " + cfg.patchSize()
                         + "; use --resize N with N a multiple of " + cfg.patchSize());
             }
             long loaded = System.nanoTime();
@@ -106,10 +106,10 @@ final class FeaturesCommand implements Callable<Integer> {
                 var o = spec.commandLine().getOut();
                 o.printf("model      %s (%s, dim %d, depth %d, heads %d, patch %d, registers %d)%n", dir, cfg.family(),
                         cfg.embedDim(), cfg.depth(), cfg.numHeads(), cfg.patchSize(), cfg.numRegisters());
-                o.printf("image      %s (%d×%d → %d×%d patches)%n", img, w, h, f.gridW(), f.gridH());
+                o.printf("image      %s (%dx%d -> %dx%d patches)%n", img, w, h, f.gridW(), f.gridH());
                 float[] cls = f.clsFinal().toFloatArray();
                 o.printf("cls_final  [%d] norm %.4f, first %s%n", cls.length, norm(cls), head(cls));
-                o.printf("attention  last block, %d heads × %d patches%n", cfg.numHeads(), f.gridH() * f.gridW());
+                o.printf("attention  last block, %d heads x %d patches%n", cfg.numHeads(), f.gridH() * f.gridW());
                 if (logits != null) {
                     o.printf("logits     %s%n", head(logits.toFloatArray()));
                 }
@@ -142,7 +142,7 @@ final class FeaturesCommand implements Callable<Integer> {
             } else {
                 var o = spec.commandLine().getOut();
                 o.printf("model      %s (%s, %d features, %d classes)%n", md.dir(), net.architecture(), net.numFeatures(), net.numClasses());
-                o.printf("image      %s (%d×%d)%n", img, w, h);
+                o.printf("image      %s (%dx%d)%n", img, w, h);
                 o.printf("features   [%d] norm %.4f, first %s%n", pooled.length, norm(pooled), head(pooled));
                 if (f.logits() != null) {
                     o.printf("logits     %s%n", head(f.logits().toFloatArray()));
@@ -183,6 +183,6 @@ final class FeaturesCommand implements Callable<Integer> {
         for (int i = 0; i < Math.min(4, v.length); i++) {
             sb.append(i > 0 ? ", " : "").append(String.format("%.4f", v[i]));
         }
-        return sb.append(v.length > 4 ? ", …]" : "]").toString();
+        return sb.append(v.length > 4 ? ", ...]" : "]").toString();
     }
 }

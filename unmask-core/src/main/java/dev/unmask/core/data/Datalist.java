@@ -127,7 +127,7 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
             String rel = f.get(pathCol);
             String label = f.get(labelCol).trim();
             if (!LABEL.matcher(label).matches()) {
-                throw new UserError(where + ": label '" + StrictJson.oneLine(label) + "' is not a whole number ≥ 0 (0 real, ≥ 1 fake)");
+                throw new UserError(where + ": label '" + StrictJson.oneLine(label) + "' is not a whole number >= 0 (0 real, >= 1 fake)");
             }
             Path file = resolve(base, rel, where);
             String relNorm = base.relativize(file).toString().replace('\\', '/');

@@ -132,8 +132,8 @@ public final class Detector implements AutoCloseable {
             String actual = BackboneRef.weightsSha256(dir);
             if (!actual.equals(sha)) {
                 throw new UserError(file + ": the backbone at " + dir + " has weights SHA-256 " + actual.substring(0, 12)
-                        + "…, but this detector was trained on " + text(bb, "name", where) + " with SHA-256 " + sha.substring(0, Math.min(12, sha.length()))
-                        + "…; pass --backbone with those exact weights");
+                        + "..., but this detector was trained on " + text(bb, "name", where) + " with SHA-256 " + sha.substring(0, Math.min(12, sha.length()))
+                        + "...; pass --backbone with those exact weights");
             }
             String kind = bb.has("kind") ? text(bb, "kind", where + ".backbone") : Backbone.VIT;
             ModelDirectory md = ModelDirectory.open(dir);

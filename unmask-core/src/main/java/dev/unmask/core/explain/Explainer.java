@@ -244,7 +244,7 @@ public final class Explainer {
     private static List<HeatMap> maps(float[] flat, int gh, int gw, int patch, int batch) {
         int p = gh * gw;
         if (flat.length != batch * p) {
-            throw new IllegalStateException("expected " + batch + "×" + p + " values, got " + flat.length);
+            throw new IllegalStateException("expected " + batch + "x" + p + " values, got " + flat.length);
         }
         List<HeatMap> out = new ArrayList<>(batch);
         for (int i = 0; i < batch; i++) {

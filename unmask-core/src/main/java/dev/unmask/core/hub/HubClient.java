@@ -212,7 +212,7 @@ final class HubClient {
             throw new UserError("refusing a redirect to a non-HTTP URL from " + from);
         }
         if (scheme.equals("http") && "https".equalsIgnoreCase(from.getScheme())) {
-            throw new UserError("refusing a redirect from HTTPS to plain HTTP (" + from.getHost() + " → " + next.getHost() + ")");
+            throw new UserError("refusing a redirect from HTTPS to plain HTTP (" + from.getHost() + " -> " + next.getHost() + ")");
         }
         return next;
     }
