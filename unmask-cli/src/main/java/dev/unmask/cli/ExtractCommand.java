@@ -34,7 +34,9 @@ import picocli.CommandLine.Model.CommandSpec;
                 "fake/, optionally under train/ val/ test/).",
                 "Labels: 0 real, >= 1 fake (FF++: 1 Deepfakes, 2 Face2Face, 3 FaceSwap,",
                 "4 NeuralTextures, 5 FaceShifter).",
-                "Resumable: run the same command again; finished videos are not redone.", ""})
+                "Resumable: run the same command again; finished videos are not redone.",
+                "Exit status: 0 every video done (with faces or without), 3 some videos failed (listed in errors.csv;",
+                "the others were done), 2 usage error.", ""})
 final class ExtractCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -114,7 +116,7 @@ final class ExtractCommand implements Callable<Integer> {
             return ProgressBar.start(err, terminal, "extract", total, ProgressBar.Unit.of("videos"));
         });
         print(stdout, s);
-        return 0;
+        return s.errors() > 0 ? Main.EXIT_SOME_ITEMS_FAILED : 0;
     }
 
     static DatasetKind detect(Path root) {
