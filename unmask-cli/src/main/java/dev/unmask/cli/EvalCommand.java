@@ -191,6 +191,10 @@ final class EvalCommand implements Callable<Integer> {
                     float[] s = d.score(scope.create(flat, new Shape(pixels.size(), 3, pre.size(), pre.size())));
                     for (int i = 0; i < s.length; i++) {
                         Datalist.Item it = batch.get(i);
+                        if (!Float.isFinite(s[i])) {
+                            throw new UserError(it.file() + ": the detector gives a non-finite score (" + s[i]
+                                    + "); its weights or its backbone's overflow float32 or are broken");
+                        }
                         scored.add(new Scored(name, it.relativePath(), it.label(), videoPrefix + it.video(), s[i]));
                     }
                 }

@@ -154,7 +154,17 @@ final class FeaturesCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void put(ObjectNode out, String key, float[] v, int rowLen) {
+    /**
+     * Adds {@code v} under {@code key}, refusing non-finite values: weights that are finite but
+     * huge overflow float32 inside the network, and "NaN" printed as features would pass for a result.
+     */
+    private void put(ObjectNode out, String key, float[] v, int rowLen) {
+        for (float f : v) {
+            if (!Float.isFinite(f)) {
+                throw new UserError((model == null ? "the built-in model" : model) + ": the model gives non-finite " + key
+                        + " values (" + f + ") for this image: its weights overflow float32 or are broken");
+            }
+        }
         ArrayNode a = out.putArray(key);
         if (rowLen <= 0) {
             for (float f : v) {
