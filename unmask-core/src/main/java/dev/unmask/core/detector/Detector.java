@@ -82,8 +82,14 @@ public final class Detector implements AutoCloseable {
      *                    failing that, a folder of the recorded name under the Unmask home)
      */
     public static Detector load(Path file, Path backboneDir, NDManager parent) {
+        if (Files.isDirectory(file)) {
+            throw new UserError(file + ": is a folder; --detector takes a detector file (NAME.unmask, written by unmask train)");
+        }
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": no such detector file");
+        }
+        if (!looksLikeSafeTensors(file)) {
+            throw new UserError(file + ": not an Unmask detector file (NAME.unmask, written by unmask train)");
         }
         try {
             if (Files.size(file) > MAX_FILE_BYTES) {
@@ -183,6 +189,24 @@ public final class Detector implements AutoCloseable {
                 backbone.close();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Whether the file starts as a safetensors file does: an 8-byte header length that fits the
+     * file, then a JSON object. Anything else (a text file, an image) is not a detector at all, and
+     * saying so is clearer than the checkpoint reader's complaint about its header length.
+     */
+    private static boolean looksLikeSafeTensors(Path file) {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(9);
+            if (head.length < 9) {
+                return false;
+            }
+            long n = java.nio.ByteBuffer.wrap(head, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            return n >= 2 && n <= Files.size(file) - 8 && head[8] == '{';
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read (" + StrictJson.oneLine(e.getMessage()) + ")");
         }
     }
 
