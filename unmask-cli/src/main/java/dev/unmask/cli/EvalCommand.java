@@ -51,6 +51,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--root", paramLabel = "DIR", description = "Folder the list paths are relative to.")
     Path root;
 
+    @Option(names = "--allow-links-outside-root", description = "Follow symlinks that lead out of --root (or the data folder);"
+            + " without it such an item is refused, as a path with .. is.")
+    boolean allowLinksOutsideRoot;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for scores.csv and metrics.json.")
     Path out;
 
@@ -77,7 +81,7 @@ final class EvalCommand implements Callable<Integer> {
         VideoAggregation aggregation = VideoAggregation.parse(videoAgg);
         List<Datalist> lists = new ArrayList<>();
         for (Path t : tests) {
-            lists.add(Datalist.read(t, root));
+            lists.add(Datalist.read(t, root, allowLinksOutsideRoot));
         }
         Progress progress = Progress.console(spec.commandLine().getErr(), System.console() != null);
         List<Scored> scored = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.unmask.cli;
 
 import dev.unmask.core.UserError;
+import dev.unmask.core.io.InsideRoot;
 import dev.unmask.core.progress.ProgressBar;
 import dev.unmask.media.PipelineConfig;
 import dev.unmask.media.crop.Alignment;
@@ -90,6 +91,10 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--retry-errors", description = "Also redo videos that failed in an earlier run.")
     boolean retryErrors;
 
+    @Option(names = "--allow-links-outside-root", description = "Follow symlinks that lead out of ROOT; without it a video or image"
+            + " that is a link to somewhere else is refused.")
+    boolean allowLinksOutsideRoot;
+
     @Override
     public Integer call() {
         if (!Files.isDirectory(root)) {
@@ -105,6 +110,10 @@ final class ExtractCommand implements Callable<Integer> {
         int n = workers != null ? workers : Runtime.getRuntime().availableProcessors();
         ExtractConfig config = new ExtractConfig(out, detector, pipeline, n, retryErrors);
         List<VideoEntry> entries = Datasets.scan(kind, root, compression, splits);
+        InsideRoot inside = InsideRoot.of(root, allowLinksOutsideRoot);
+        for (VideoEntry e : entries) {
+            inside.require(e.file(), e.file().toString());
+        }
         Map<String, Object> dataset = Datasets.description(kind, root, compression, splits);
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();

@@ -111,6 +111,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--root", paramLabel = "DIR", description = "Folder the list paths are relative to.")
     Path root;
 
+    @Option(names = "--allow-links-outside-root", description = "Follow symlinks that lead out of --root (or the data folder);"
+            + " without it such an item is refused, as a path with .. is.")
+    boolean allowLinksOutsideRoot;
+
     @Option(names = "--out", required = true, paramLabel = "D.unmask", description = "Detector file to write; checkpoint and logs go to D.unmask.train/.")
     Path out;
 
@@ -157,8 +161,8 @@ final class TrainCommand implements Callable<Integer> {
                 a == Approach.PROBE ? 0 : blocks, prefixCache, half, imageSize, epochs != null ? epochs : d.epochs(),
                 batch != null ? batch : d.batchSize(), lr != null ? lr : d.learningRate(), weightDecay != null ? weightDecay : d.weightDecay(),
                 patience, seed, Augmentation.parse(augment));
-        Datalist trainList = Datalist.read(train, root);
-        Datalist valList = Datalist.read(val, root);
+        Datalist trainList = Datalist.read(train, root, allowLinksOutsideRoot);
+        Datalist valList = Datalist.read(val, root, allowLinksOutsideRoot);
         ObjectNode crop = null;
         if (cropContract != null) {
             JsonNode c = StrictJson.read(cropContract);

@@ -2,6 +2,7 @@ package dev.unmask.core.data;
 
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.Hashing;
+import dev.unmask.core.io.InsideRoot;
 import dev.unmask.core.io.StrictJson;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -47,10 +48,18 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
         items = List.copyOf(items);
     }
 
-    /** A list file under {@code root}, or, when {@code listOrFolder} is a folder, the folder layout. */
+    /** A list file under {@code root}, or, when {@code listOrFolder} is a folder, the folder layout; no links out of the root. */
     public static Datalist read(Path listOrFolder, Path root) {
+        return read(listOrFolder, root, false);
+    }
+
+    /**
+     * As {@link #read(Path, Path)}; {@code allowLinksOutsideRoot} lets items be symlinks to files
+     * outside the root (or the folder), for data sets made of links on purpose.
+     */
+    public static Datalist read(Path listOrFolder, Path root, boolean allowLinksOutsideRoot) {
         if (Files.isDirectory(listOrFolder)) {
-            return folder(listOrFolder);
+            return folder(listOrFolder, allowLinksOutsideRoot);
         }
         if (root == null) {
             throw new UserError(listOrFolder + ": a list needs --root, the folder its paths are relative to");
@@ -74,11 +83,16 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
         } catch (IOException e) {
             throw new UserError(listOrFolder + ": cannot read (" + StrictJson.oneLine(e.getMessage()) + ")");
         }
-        return parse(listOrFolder, root, text, Hashing.sha256(bytes));
+        return parse(listOrFolder, root, text, Hashing.sha256(bytes), allowLinksOutsideRoot);
     }
 
     static Datalist parse(Path source, Path root, String text, String sha256) {
+        return parse(source, root, text, sha256, false);
+    }
+
+    static Datalist parse(Path source, Path root, String text, String sha256, boolean allowLinksOutsideRoot) {
         Path base = root.toAbsolutePath().normalize();
+        InsideRoot inside = Files.isDirectory(base) ? InsideRoot.of(base, allowLinksOutsideRoot) : null;
         List<Item> items = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         int pathCol = 0;
@@ -130,6 +144,9 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
                 throw new UserError(where + ": label '" + StrictJson.oneLine(label) + "' is not a whole number >= 0 (0 real, >= 1 fake)");
             }
             Path file = resolve(base, rel, where);
+            if (inside != null) {
+                inside.require(file, where + ": path '" + StrictJson.oneLine(rel) + "'");
+            }
             String relNorm = base.relativize(file).toString().replace('\\', '/');
             if (!seen.add(relNorm)) {
                 throw new UserError(where + ": " + relNorm + " is listed twice");
@@ -220,9 +237,14 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
         }
     }
 
-    /** {@code real/} (label 0) and {@code fake/} (label 1) under {@code dir}, any depth, sorted. */
+    /** {@code real/} (label 0) and {@code fake/} (label 1) under {@code dir}, any depth, sorted; no links out of {@code dir}. */
     public static Datalist folder(Path dir) {
+        return folder(dir, false);
+    }
+
+    public static Datalist folder(Path dir, boolean allowLinksOutsideRoot) {
         Path base = dir.toAbsolutePath().normalize();
+        InsideRoot inside = InsideRoot.of(base, allowLinksOutsideRoot);
         List<Item> items = new ArrayList<>();
         StringBuilder listing = new StringBuilder();
         boolean any = false;
@@ -233,13 +255,18 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
             }
             any = true;
             List<Path> files;
-            try (Stream<Path> s = Files.walk(sub)) {
+            inside.require(sub, dir + ": " + cls + "/");
+            // Links out are refused above, item by item; allowed, linked folders are walked into too.
+            java.nio.file.FileVisitOption[] follow = allowLinksOutsideRoot
+                    ? new java.nio.file.FileVisitOption[] {java.nio.file.FileVisitOption.FOLLOW_LINKS} : new java.nio.file.FileVisitOption[0];
+            try (Stream<Path> s = Files.walk(sub, follow)) {
                 files = s.filter(Files::isRegularFile).filter(Datalist::isImage).sorted().toList();
             } catch (IOException e) {
                 throw new UserError(sub + ": cannot list (" + StrictJson.oneLine(e.getMessage()) + ")");
             }
             for (Path file : files) {
                 String rel = base.relativize(file).toString().replace('\\', '/');
+                inside.require(file, dir + ": " + rel);
                 int label = cls.equals("real") ? 0 : 1;
                 items.add(new Item(rel, file, label, parentOf(rel)));
                 listing.append(rel).append(',').append(label).append('\n');
