@@ -94,10 +94,10 @@ final class EvalCommand implements Callable<Integer> {
             trainingLog = d.trainingLog();
             detectorInfo = StrictJson.mapper().createObjectNode();
             detectorInfo.put("path", detector.toAbsolutePath().toString());
-            detectorInfo.put("approach", d.manifest().path("approach").asText());
-            detectorInfo.put("features", d.manifest().path("head").path("features").asText());
+            detectorInfo.put("approach", d.spec().approach());
+            detectorInfo.put("features", d.spec().head().features());
             detectorInfo.put("threshold", threshold);
-            detectorInfo.put("backbone_sha256", d.manifest().path("backbone").path("sha256").asText());
+            detectorInfo.put("backbone_sha256", d.spec().backbone().sha256());
             detectorInfo.set("crop_contract", d.manifest().path("crop_contract"));
             for (int li = 0; li < lists.size(); li++) {
                 Datalist list = lists.get(li);

@@ -21,14 +21,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * few seconds), with its backbone and data, for tests that need a real detector file to break.
  */
 record TinyDetector(Path file, Path backbone, Path root, Path val) {
-    static TinyDetector train(Path dir) throws IOException {
+    static TinyDetector train(Path dir, String... extra) throws IOException {
         Path backbone = Golden.copyModel("dinov2_orig_tiny_reg", dir.resolve("tiny_reg"));
         Path root = dir.resolve("faces");
         FaceSet.of(3, 16, 10).byVideo().write(dir, root);
         Path file = dir.resolve("tiny.unmask");
-        CliRun t = CliRun.of("train", "--backbone", backbone.toString(), "--train", dir.resolve("train.csv").toString(),
-                "--val", dir.resolve("val.csv").toString(), "--root", root.toString(), "--out", file.toString(),
-                "--image-size", "56", "--epochs", "2", "--batch", "8");
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--backbone", backbone.toString(), "--train",
+                dir.resolve("train.csv").toString(), "--val", dir.resolve("val.csv").toString(), "--root", root.toString(), "--out",
+                file.toString(), "--image-size", "56", "--epochs", "2", "--batch", "8"));
+        args.addAll(java.util.List.of(extra));
+        CliRun t = CliRun.of(args.toArray(String[]::new));
         assertThat(t.exitCode()).as(t.err()).isZero();
         return new TinyDetector(file, backbone, root, dir.resolve("val.csv"));
     }

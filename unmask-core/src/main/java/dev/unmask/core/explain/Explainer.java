@@ -58,7 +58,7 @@ public final class Explainer {
     public static ExplanationMethod methodFor(Detector detector, ExplanationMethod requested) {
         boolean vit = detector.backbone() instanceof Backbone.ViT;
         if (requested == null) {
-            return vit ? ExplanationMethod.forApproach(detector.manifest().path("approach").asText()) : ExplanationMethod.GRAD_CAM;
+            return vit ? ExplanationMethod.forApproach(detector.spec().approach()) : ExplanationMethod.GRAD_CAM;
         }
         if (requested.forViTs() != vit) {
             throw new UserError("explanation method " + requested.id() + " is for " + (requested.forViTs() ? "ViT" : "ConvNet")
