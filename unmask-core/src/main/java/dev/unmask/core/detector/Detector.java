@@ -192,8 +192,8 @@ public final class Detector implements AutoCloseable {
     }
 
     /**
-     * Whether the file starts as a safetensors file does: an 8-byte header length that fits the
-     * file, then a JSON object. Anything else (a text file, an image) is not a detector at all, and
+     * Whether the file starts as a safetensors file does: a plausible 8-byte header length, then a
+     * JSON object. Anything else (a text file, an image) is not a detector at all, and
      * saying so is clearer than the checkpoint reader's complaint about its header length.
      */
     private static boolean looksLikeSafeTensors(Path file) {
@@ -203,7 +203,8 @@ public final class Detector implements AutoCloseable {
                 return false;
             }
             long n = java.nio.ByteBuffer.wrap(head, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
-            return n >= 2 && n <= Files.size(file) - 8 && head[8] == '{';
+            // A header length past the file's end with a JSON start is a truncated detector: the reader says so.
+            return n >= 2 && n <= 100L << 20 && head[8] == '{';
         } catch (IOException e) {
             throw new UserError(file + ": cannot read (" + StrictJson.oneLine(e.getMessage()) + ")");
         }
