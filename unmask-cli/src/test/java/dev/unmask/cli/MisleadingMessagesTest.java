@@ -19,7 +19,7 @@ class MisleadingMessagesTest {
 
     @BeforeAll
     static void detector() throws Exception {
-        tiny = TinyDetector.train(dir.resolve("tiny"));
+        tiny = TinyDetector.shared();
     }
 
     static void assertUsageError(CliRun r, String says) {

@@ -21,6 +21,27 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * few seconds), with its backbone and data, for tests that need a real detector file to break.
  */
 record TinyDetector(Path file, Path backbone, Path root, Path val) {
+    private static TinyDetector shared;
+
+    /**
+     * One probe trained for every test class of this JVM that only reads it (its files must not be
+     * changed): training it once saves seconds a class. Deleted when the JVM exits.
+     */
+    static synchronized TinyDetector shared() throws IOException {
+        if (shared == null) {
+            Path dir = Files.createTempDirectory("unmask-tiny-detector");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try (var s = Files.walk(dir)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException e) {
+                    // A temporary folder left behind is no failure.
+                }
+            }));
+            shared = train(dir);
+        }
+        return shared;
+    }
+
     static TinyDetector train(Path dir, String... extra) throws IOException {
         Path backbone = Golden.copyModel("dinov2_orig_tiny_reg", dir.resolve("tiny_reg"));
         Path root = dir.resolve("faces");
