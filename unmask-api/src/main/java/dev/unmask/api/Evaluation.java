@@ -29,14 +29,14 @@ public final class Evaluation {
     private Evaluation() {}
 
     /**
-     * @param options video aggregation, bootstrap replicates and seed; the threshold is the detector's
+     * @param allowLinksOutsideRoot let list items be symlinks to files outside {@code root}
      */
-    public static EvalReport run(Path detectorFile, Path backbone, List<Path> tests, Path root, VideoAggregation aggregation, int bootstrap,
-                                 long seed, Progress progress) {
+    public static EvalReport run(Path detectorFile, Path backbone, List<Path> tests, Path root, boolean allowLinksOutsideRoot,
+                                 VideoAggregation aggregation, int bootstrap, long seed, Progress progress) {
         Unmask.configureEngine();
         List<Datalist> lists = new ArrayList<>();
         for (Path t : tests) {
-            lists.add(Datalist.read(t, root));
+            lists.add(Datalist.read(t, root, allowLinksOutsideRoot));
         }
         List<EvalReport.Scored> scored = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
@@ -116,6 +116,10 @@ public final class Evaluation {
                     float[] s = d.score(scope.create(flat, new Shape(pixels.size(), 3, pre.size(), pre.size())));
                     for (int i = 0; i < s.length; i++) {
                         Datalist.Item it = batch.get(i);
+                        if (!Float.isFinite(s[i])) {
+                            throw new UserError(it.file() + ": the detector gives a non-finite score (" + s[i]
+                                    + "); its weights or its backbone's overflow float32 or are broken");
+                        }
                         scored.add(new EvalReport.Scored(name, it.relativePath(), it.label(), videoPrefix + it.video(), s[i]));
                     }
                 }

@@ -1,6 +1,7 @@
 package dev.unmask.api;
 
 import dev.unmask.core.UserError;
+import dev.unmask.core.io.InsideRoot;
 import dev.unmask.core.progress.ProgressBar;
 import dev.unmask.media.dataset.CelebDf;
 import dev.unmask.media.dataset.DatasetKind;
@@ -33,16 +34,21 @@ public final class Extraction {
      * @param kind        the dataset's layout, or null to recognise it
      * @param compression FaceForensics++'s compression level (c23, c40, raw)
      * @param splits      FaceForensics++'s split files' folder, or null for the dataset's own
+     * @param allowLinksOutsideRoot follow videos and images that are symlinks to places outside {@code root}
      * @param progress    a bar over the videos left to do, given their number once the settings are checked
      */
-    public static ExtractReport run(Path root, DatasetKind kind, String compression, Path splits, ExtractConfig config,
-                                    IntFunction<ProgressBar> progress) {
+    public static ExtractReport run(Path root, DatasetKind kind, String compression, Path splits, boolean allowLinksOutsideRoot,
+                                    ExtractConfig config, IntFunction<ProgressBar> progress) {
         Unmask.configureEngine();
         if (!Files.isDirectory(root)) {
             throw new UserError(root + ": no such directory");
         }
         DatasetKind k = kind != null ? kind : recognise(root);
         List<VideoEntry> entries = Datasets.scan(k, root, compression, splits);
+        InsideRoot inside = InsideRoot.of(root, allowLinksOutsideRoot);
+        for (VideoEntry e : entries) {
+            inside.require(e.file(), e.file().toString());
+        }
         Map<String, Object> dataset = Datasets.description(k, root, compression, splits);
         return ExtractReport.of(config.out(), new Extractor(config).run(entries, dataset, progress));
     }

@@ -37,7 +37,37 @@ public final class Features {
         if (resize != null) {
             rgb = ImageTensor.resize(rgb, resize);
         }
-        return convnet ? convNet(md, rgb) : vit(md, image, rgb, tokens);
+        FeatureReport r = convnet ? convNet(md, rgb) : vit(md, image, rgb, tokens);
+        requireFinite(md.dir(), "cls_final", r.clsFinal());
+        requireFinite(md.dir(), "cls_last4", r.clsLast4());
+        requireFinite(md.dir(), "patch_mean_final", r.patchMeanFinal());
+        requireFinite(md.dir(), "attn_last_cls", r.attnLastCls());
+        requireFinite(md.dir(), "reg_final", r.regFinal());
+        requireFinite(md.dir(), "logits", r.logits());
+        requireFinite(md.dir(), "tokens_final", r.tokensFinal());
+        requireFinite(md.dir(), "features", r.features());
+        return r;
+    }
+
+    /**
+     * Weights that are finite but huge overflow float32 inside the network, and "NaN" printed as
+     * features would pass for a result: a non-finite value is an error.
+     */
+    private static void requireFinite(Path model, String key, float[]... rows) {
+        if (rows == null) {
+            return;
+        }
+        for (float[] row : rows) {
+            if (row == null) {
+                continue;
+            }
+            for (float f : row) {
+                if (!Float.isFinite(f)) {
+                    throw new UserError(model + ": the model gives non-finite " + key + " values (" + f
+                            + ") for this image: its weights overflow float32 or are broken");
+                }
+            }
+        }
     }
 
     private static FeatureReport vit(ModelDirectory md, Path img, int[][][] rgb, boolean tokens) {
@@ -47,7 +77,7 @@ public final class Features {
         try (NDManager m = NDManager.newBaseManager(); VisionTransformer vit = md.loadViT(m)) {
             ViTConfig cfg = vit.config();
             if (h % cfg.patchSize() != 0 || w % cfg.patchSize() != 0) {
-                throw new UserError(img + ": " + w + "×" + h + " is not a multiple of the patch size " + cfg.patchSize()
+                throw new UserError(img + ": " + w + "x" + h + " is not a multiple of the patch size " + cfg.patchSize()
                         + "; use --size N with N a multiple of " + cfg.patchSize());
             }
             long loaded = System.nanoTime();

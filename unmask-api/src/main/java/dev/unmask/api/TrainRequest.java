@@ -13,6 +13,7 @@ import java.nio.file.Path;
  * @param train         training datalist or folder with real/ and fake/
  * @param val           validation datalist: picks the best epoch and the threshold
  * @param root          folder the list paths are relative to
+ * @param allowLinksOutsideRoot let list items be symlinks to files outside the root
  * @param out           the detector file to write (NAME.unmask); checkpoint and logs go to NAME.unmask.train/
  * @param cache         feature / prefix cache folder (null: $UNMASK_HOME/cache)
  * @param cropContract  how the training faces were cropped (an extract.json or a contract), stored in the detector
@@ -22,12 +23,12 @@ import java.nio.file.Path;
  */
 public record TrainRequest(String backbone, String approach, String features, String head, int mlpHidden, float mlpDropout, int blocks,
         boolean noPrefixCache, String augment, String cachePrecision, int imageSize, Integer epochs, Integer batch, Double learningRate,
-        Double weightDecay, int patience, long seed, Path train, Path val, Path root, Path out, Path cache, Path cropContract, boolean resume,
+        Double weightDecay, int patience, long seed, Path train, Path val, Path root, boolean allowLinksOutsideRoot, Path out, Path cache, Path cropContract, boolean resume,
         String commandLine) {
 
     /** The paper's defaults: a probe on cls_concat_4 with a linear head at 224 px, patience 10, seed 0. */
     public static TrainRequest of(String backbone, Path train, Path val, Path root, Path out) {
         return new TrainRequest(backbone, "probe", null, "linear", 1024, 0f, 1, false, null, null, 224, null, null, null, null, 10, 0, train, val,
-                root, out, null, null, false, "");
+                root, false, out, null, null, false, "");
     }
 }

@@ -42,8 +42,8 @@ public final class Training {
         if (Files.isDirectory(r.out())) {
             throw new UserError(r.out() + " is a folder; --out names the detector file to write");
         }
-        Datalist trainList = Datalist.read(r.train(), r.root());
-        Datalist valList = Datalist.read(r.val(), r.root());
+        Datalist trainList = Datalist.read(r.train(), r.root(), r.allowLinksOutsideRoot());
+        Datalist valList = Datalist.read(r.val(), r.root(), r.allowLinksOutsideRoot());
         ObjectNode crop = null;
         Path contractFile = r.cropContract() != null ? r.cropContract() : extractionSettings(r.train(), r.root());
         if (contractFile != null) {

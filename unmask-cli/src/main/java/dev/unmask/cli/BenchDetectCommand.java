@@ -52,7 +52,7 @@ final class BenchDetectCommand implements Callable<Integer> {
         }
         Path v = video != null ? video : DetectBenchmark.defaultClip();
         Path d = detector != null ? detector : DetectBenchmark.defaultDetector();
-        err.printf("bench detect: %s with %s, %d frames, batch %d, %d runs …%n", v, d, frames, batch, repeat);
+        err.printf("bench detect: %s with %s, %d frames, batch %d, %d runs ...%n", v, d, frames, batch, repeat);
         err.flush();
         DetectBenchmark.Result r = DetectBenchmark.run(v, d, frames, repeat, batch);
         ObjectNode report = StrictJson.mapper().createObjectNode();

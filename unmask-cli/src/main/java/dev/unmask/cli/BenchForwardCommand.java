@@ -135,7 +135,7 @@ final class BenchForwardCommand implements Callable<Integer> {
             double peak = matmulCeiling(manager);
             report.put("ceiling_gflops", peak);
             if (!json) {
-                out.printf("ceiling: %.1f GFLOP/s (float32 2048×2048 matmul, %d threads; load average %.2f)%n", peak,
+                out.printf("ceiling: %.1f GFLOP/s (float32 2048x2048 matmul, %d threads; load average %.2f)%n", peak,
                         report.get("threads").asInt(), report.get("load_average").asDouble());
                 out.printf("%-15s %5s %5s %10s %12s %10s %8s%n", "backbone", "size", "batch", "images/s", "ms/batch", "GFLOP/s", "%peak");
             }
@@ -146,7 +146,7 @@ final class BenchForwardCommand implements Callable<Integer> {
                 try (Subject subject = open(c, manager)) {
                     double flops = subject.flops(side);
                     for (int b : batches) {
-                        err.printf("bench %s@%d batch %d …%n", name, side, b);
+                        err.printf("bench %s@%d batch %d ...%n", name, side, b);
                         err.flush();
                         double perBatch = timeForward(subject, manager, b, side);
                         double ips = b / perBatch;

@@ -103,7 +103,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             if (side < min || side > 1024) {
                 throw new UserError("input side " + side + " for " + name + " must be between " + min + " and 1024");
             }
-            unitNote = "a unit (k) is one stage of blocks (" + units.get(0) + " … " + units.get(units.size() - 2) + ") or, last, the head"
+            unitNote = "a unit (k) is one stage of blocks (" + units.get(0) + " ... " + units.get(units.size() - 2) + ") or, last, the head"
                     + " convolution " + units.get(units.size() - 1) + ", counted from the end, " + units.size() + " in all; the stem is always"
                     + " frozen";
             maxBlocks = units.size();

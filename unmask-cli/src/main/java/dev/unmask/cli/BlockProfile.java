@@ -44,9 +44,9 @@ final class BlockProfile {
                 NDList parts = qkvOut.reshape(batch, n, 3, h, hd).transpose(2, 0, 3, 1, 4).split(3, 0);
                 return parts.get(0).squeeze(0).mul(0.125f);
             }, 0));
-            ops.put("q·kᵀ", time(m, () -> q.matMul(k), 2 * tokens * n * d));
+            ops.put("q.k^T", time(m, () -> q.matMul(k), 2 * tokens * n * d));
             ops.put("softmax", time(m, () -> probs.softmax(-1), 0));
-            ops.put("attn·v", time(m, () -> probs.matMul(q), 2 * tokens * n * d));
+            ops.put("attn.v", time(m, () -> probs.matMul(q), 2 * tokens * n * d));
             ops.put("merge heads", time(m, () -> q.transpose(0, 2, 1, 3).reshape(batch, n, d), 0));
             ops.put("proj linear", time(m, () -> blk.attn().proj().forward(x), 2 * tokens * d * d));
             ops.put("fc1 linear", time(m, () -> blk.mlp().fc1().forward(x), 2 * tokens * d * c.mlpHidden()));

@@ -61,7 +61,7 @@ import picocli.CommandLine.Spec;
                 + " last blocks fine-tuned), and run detect --explain on the samples.",
             "Without --backbone the ViT has random initial weights (nothing pretrained can be downloaded offline): the detector learns"
                     + " the demo's synthetic artefacts, not real deepfakes. Real use needs a real backbone (unmask pull) and real training data.",
-            ""})
+            "Exit status: 0 every sample judged, 3 some samples are 'error' (as detect's), 2 usage error.", ""})
 final class DemoCommand implements Callable<Integer> {
     static final Path DEFAULT_OUT = Path.of("unmask-demo");
     static final String MARKER = ".unmask-demo";

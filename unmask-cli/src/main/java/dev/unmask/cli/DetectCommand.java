@@ -38,16 +38,16 @@ import picocli.CommandLine.Spec;
                     + " detect cannot reproduce is refused.",
             "Exit status: 0 every file judged, 3 some files are 'error' (the others were judged), 2 usage error.", ""})
 final class DetectCommand implements Callable<Integer> {
-    static final int EXIT_SOME_FILES_FAILED = 3;
+    static final int EXIT_SOME_FILES_FAILED = Main.EXIT_SOME_ITEMS_FAILED;
     static final Path DEFAULT_OUT = Path.of("unmask-detect");
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = "Videos and images; folders are searched for them at any depth.")
+    @Parameters(arity = "1..*", paramLabel = "FILE|DIR", converter = LocalPathConverter.class, description = "Videos and images; folders are searched for them at any depth.")
     List<Path> inputs;
 
-    @Option(names = "--detector", required = true, paramLabel = "D.unmask", description = "Detector file written by unmask train (or demo).")
+    @Option(names = "--detector", required = true, paramLabel = "D.unmask", converter = LocalPathConverter.class, description = "Detector file written by unmask train (or demo).")
     Path detector;
 
     @Option(names = "--backbone", paramLabel = "DIR", description = "Backbone folder, when not where the detector was trained (its SHA-256 must match).")

@@ -57,6 +57,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Bootstrap seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--allow-links-outside-root", description = "Follow symlinks that lead out of --root (or the data folder);"
+            + " without it such an item is refused, as a path with .. is.")
+    boolean allowLinksOutsideRoot;
+
     @Option(names = "--json", description = "Print the metrics (metrics.json's content) as JSON instead of the summary lines.")
     boolean json;
 
@@ -67,7 +71,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         VideoAggregation aggregation = VideoAggregation.parse(videoAgg);
         Progress progress = Progress.console(spec.commandLine().getErr(), System.console() != null);
-        EvalReport report = Evaluation.run(detector, backbone, tests, root, aggregation, bootstrap, seed, progress);
+        EvalReport report = Evaluation.run(detector, backbone, tests, root, allowLinksOutsideRoot, aggregation, bootstrap, seed, progress);
         try {
             Files.createDirectories(out);
             AtomicFiles.writeString(out.resolve("scores.csv"), scoresCsv(report.scores()));

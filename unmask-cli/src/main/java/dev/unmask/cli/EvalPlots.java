@@ -52,7 +52,7 @@ final class EvalPlots {
         curve.setMarker(SeriesMarkers.NONE);
         curve.setLineColor(new Color(31, 119, 180));
         // The EER lies where the curve meets 1 − FPR: draw that line and the point.
-        XYSeries diag = c.addSeries("TPR = 1 − FPR", new double[] {0, 1}, new double[] {1, 0});
+        XYSeries diag = c.addSeries("TPR = 1 - FPR", new double[] {0, 1}, new double[] {1, 0});
         diag.setMarker(SeriesMarkers.NONE);
         diag.setLineColor(Color.GRAY);
         diag.setLineStyle(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f, 4f}, 0f));

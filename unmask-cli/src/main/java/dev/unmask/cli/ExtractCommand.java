@@ -83,6 +83,10 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--retry-errors", description = "Also redo videos that failed in an earlier run.")
     boolean retryErrors;
 
+    @Option(names = "--allow-links-outside-root", description = "Follow symlinks that lead out of ROOT; without it a video or image"
+            + " that is a link to somewhere else is refused.")
+    boolean allowLinksOutsideRoot;
+
     @Option(names = "--json", description = "Print the run's summary as JSON (videos done, with and without faces, errors, datalists, times).")
     boolean json;
 
@@ -100,7 +104,7 @@ final class ExtractCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         boolean terminal = System.console() != null;
-        ExtractReport s = Extraction.run(root, kind, compression, splits, config, total -> {
+        ExtractReport s = Extraction.run(root, kind, compression, splits, allowLinksOutsideRoot, config, total -> {
             // Printed once the settings are checked and the detector is open, so that an error stays one line.
             err.println("extract: videos in " + root + ", " + total + " to do; crops into " + out);
             return ProgressBar.start(err, terminal, "extract", total, ProgressBar.Unit.of("videos"));
@@ -111,7 +115,7 @@ final class ExtractCommand implements Callable<Integer> {
         } else {
             print(stdout, s);
         }
-        return 0;
+        return s.errors() > 0 ? Main.EXIT_SOME_ITEMS_FAILED : 0;
     }
 
     static void print(PrintWriter out, ExtractReport s) {

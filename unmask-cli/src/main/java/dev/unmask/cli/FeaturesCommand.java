@@ -32,7 +32,7 @@ final class FeaturesCommand implements Callable<Integer> {
     @Option(names = "--image", paramLabel = "FILE", description = "PNG (or JPEG/BMP) image; fed as is unless --size.")
     Path image;
 
-    @Option(names = "--size", paramLabel = "PX", description = "Resize the image to PX×PX first (bicubic).")
+    @Option(names = "--size", paramLabel = "PX", description = "Resize the image to PXxPX first (bicubic).")
     Integer resize;
 
     @Option(names = "--resize", hidden = true, paramLabel = "PX", description = "Old name of --size.")
@@ -66,12 +66,12 @@ final class FeaturesCommand implements Callable<Integer> {
         FeatureReport.Model m = f.model();
         o.printf("model      %s%n", m.description());
         if (f.features() != null) {
-            o.printf("image      %s (%d×%d)%n", img, m.width(), m.height());
+            o.printf("image      %s (%dx%d)%n", img, m.width(), m.height());
             o.printf("features   [%d] norm %.4f, first %s%n", f.features().length, norm(f.features()), head(f.features()));
         } else {
-            o.printf("image      %s (%d×%d → %d×%d patches)%n", img, m.width(), m.height(), m.gridW(), m.gridH());
+            o.printf("image      %s (%dx%d -> %dx%d patches)%n", img, m.width(), m.height(), m.gridW(), m.gridH());
             o.printf("cls_final  [%d] norm %.4f, first %s%n", f.clsFinal().length, norm(f.clsFinal()), head(f.clsFinal()));
-            o.printf("attention  last block, %d heads × %d patches%n", f.attnLastCls().length, m.gridW() * m.gridH());
+            o.printf("attention  last block, %d heads x %d patches%n", f.attnLastCls().length, m.gridW() * m.gridH());
         }
         if (f.logits() != null) {
             o.printf("logits     %s%n", head(f.logits()));
@@ -93,6 +93,6 @@ final class FeaturesCommand implements Callable<Integer> {
         for (int i = 0; i < Math.min(4, v.length); i++) {
             sb.append(i > 0 ? ", " : "").append(String.format("%.4f", v[i]));
         }
-        return sb.append(v.length > 4 ? ", …]" : "]").toString();
+        return sb.append(v.length > 4 ? ", ...]" : "]").toString();
     }
 }

@@ -2,6 +2,7 @@ package dev.unmask.cli;
 
 import dev.unmask.api.Unmask;
 import dev.unmask.core.UserError;
+import dev.unmask.core.io.FileNameEncoding;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,6 +19,8 @@ import picocli.CommandLine.Command;
 public final class Main {
     public static final int EXIT_USER_ERROR = 2;
     public static final int EXIT_INTERNAL_ERROR = 1;
+    /** The batch commands' (extract, detect, demo) "the batch finished, some items failed": the others are done and kept. */
+    public static final int EXIT_SOME_ITEMS_FAILED = 3;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -30,6 +33,7 @@ public final class Main {
 
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         Unmask.configureEngine();
+        FileNameEncoding.warning().ifPresent(w -> err.println("unmask: " + w));
         CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);

@@ -38,7 +38,7 @@ final class ProgressReporter implements PullListener {
     public void finished(String file, PulledSnapshot.PulledFile result, String how) {
         closeBar();
         err.println("  " + file + "  " + ByteSizes.format(result.size()) + "  sha256 " + result.sha256().substring(0, 12)
-                + "…" + (result.lfs() ? " (verified)" : "") + "  " + how);
+                + "..." + (result.lfs() ? " (verified)" : "") + "  " + how);
         err.flush();
     }
 

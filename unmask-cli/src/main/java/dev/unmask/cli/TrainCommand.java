@@ -128,13 +128,17 @@ final class TrainCommand implements Callable<Integer> {
                     + " Default: the extract.json next to the training list or under --root, when there.")
     Path cropContract;
 
+    @Option(names = "--allow-links-outside-root", description = "Follow symlinks that lead out of --root (or the data folder);"
+            + " without it such an item is refused, as a path with .. is.")
+    boolean allowLinksOutsideRoot;
+
     @Option(names = "--json", description = "Print the training report as JSON (detector, best epoch, validation metrics, history) instead of text.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         TrainRequest request = new TrainRequest(backbone, approach, features, head, mlpHidden, mlpDropout, blocks, noPrefixCache, augment,
-                cachePrecision, imageSize, epochs, batch, lr, weightDecay, patience, seed, train, val, root, out, cache, cropContract, resume,
+                cachePrecision, imageSize, epochs, batch, lr, weightDecay, patience, seed, train, val, root, allowLinksOutsideRoot, out, cache, cropContract, resume,
                 String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         Progress progress = Progress.console(spec.commandLine().getErr(), System.console() != null);
         TrainReport r = Training.run(request, progress);

@@ -21,7 +21,7 @@ class ProgressReporterTest {
         p.finished("model.safetensors", done, "downloaded");
         assertThat(err.toString()).startsWith("\rmodel.safetensors [===============>              ] 1.0 MiB/2.0 MiB ")
                 .containsPattern(" ([KMGT]i)?B/s ETA \\d+:\\d\\d\u001b\\[K")
-                .endsWith("\r\u001b[K  model.safetensors  2.0 MiB  sha256 abababababab… (verified)  downloaded" + System.lineSeparator());
+                .endsWith("\r\u001b[K  model.safetensors  2.0 MiB  sha256 abababababab... (verified)  downloaded" + System.lineSeparator());
     }
 
     @Test
@@ -31,6 +31,6 @@ class ProgressReporterTest {
         p.started("model.safetensors", PullListener.Activity.DOWNLOADING, 2L << 20, 0);
         p.progress("model.safetensors", 1L << 20, 2L << 20);
         p.finished("model.safetensors", done, "resumed at 1.0 MiB");
-        assertThat(err.toString().lines()).containsExactly("  model.safetensors  2.0 MiB  sha256 abababababab… (verified)  resumed at 1.0 MiB");
+        assertThat(err.toString().lines()).containsExactly("  model.safetensors  2.0 MiB  sha256 abababababab... (verified)  resumed at 1.0 MiB");
     }
 }

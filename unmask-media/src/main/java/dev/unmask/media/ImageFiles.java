@@ -1,6 +1,12 @@
 package dev.unmask.media;
 
 import dev.unmask.core.UserError;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +23,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
 /**
  * Still images (PNG, JPEG, BMP). The size is read from the header and checked before the pixels
  * are decoded, so a small file declaring a huge image (an image bomb) is refused without
- * allocating it; decoding is OpenCV's, which applies a JPEG's EXIF orientation as viewers do.
+ * allocating it; decoding is OpenCV's, which applies a JPEG's EXIF orientation as viewers do,
+ * but for 8-bit PNGs, which ImageIO decodes to the same pixels without libpng's stderr warnings.
  */
 public final class ImageFiles {
     private static final Set<String> FORMATS = Set.of("png", "jpeg", "bmp");
@@ -50,6 +57,98 @@ public final class ImageFiles {
         }
     }
 
+    /**
+     * An 8-bit PNG's samples as OpenCV's {@code IMREAD_COLOR} gives them (alpha dropped, grey
+     * replicated, palette looked up, no gamma or colour profile applied), decoded by ImageIO:
+     * OpenCV's libpng prints warnings such as "libpng warning: iCCP: known incorrect sRGB
+     * profile" straight to the process's stderr, where they pass for Unmask's own. Null for the
+     * layouts this does not cover (16-bit, grey below 8 bits), which OpenCV decodes.
+     */
+    static Picture pngSamples(byte[] bytes) {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(new ByteArrayInputStream(bytes));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        if (img == null) {
+            return null;
+        }
+        int w = img.getWidth();
+        int h = img.getHeight();
+        Raster r = img.getRaster();
+        ColorModel cm = img.getColorModel();
+        byte[] out = new byte[w * h * 3];
+        // The usual layouts straight from the decoded bytes: a pixel at a time would cost a second on a 12-megapixel photo.
+        if (r.getDataBuffer() instanceof java.awt.image.DataBufferByte db && db.getNumBanks() == 1) {
+            byte[] src = db.getData();
+            int type = img.getType();
+            if (type == BufferedImage.TYPE_3BYTE_BGR && src.length == out.length) {
+                return new Picture(w, h, src);
+            }
+            if (type == BufferedImage.TYPE_4BYTE_ABGR && src.length == w * h * 4) {
+                for (int i = 0, o = 0; o < out.length; i += 4, o += 3) {
+                    out[o] = src[i + 1];
+                    out[o + 1] = src[i + 2];
+                    out[o + 2] = src[i + 3];
+                }
+                return new Picture(w, h, out);
+            }
+            if (type == BufferedImage.TYPE_BYTE_GRAY && src.length == w * h) {
+                for (int i = 0, o = 0; i < src.length; i++, o += 3) {
+                    out[o] = src[i];
+                    out[o + 1] = src[i];
+                    out[o + 2] = src[i];
+                }
+                return new Picture(w, h, out);
+            }
+        }
+        if (cm instanceof IndexColorModel icm) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int k = r.getSample(x, y, 0);
+                    int i = (y * w + x) * 3;
+                    out[i] = (byte) icm.getBlue(k);
+                    out[i + 1] = (byte) icm.getGreen(k);
+                    out[i + 2] = (byte) icm.getRed(k);
+                }
+            }
+            return new Picture(w, h, out);
+        }
+        int bands = r.getNumBands();
+        for (int b = 0; b < bands; b++) {
+            if (r.getSampleModel().getSampleSize(b) != 8) {
+                return null;
+            }
+        }
+        if (cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY && (bands == 1 || bands == 2)) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    byte v = (byte) r.getSample(x, y, 0);
+                    int i = (y * w + x) * 3;
+                    out[i] = v;
+                    out[i + 1] = v;
+                    out[i + 2] = v;
+                }
+            }
+            return new Picture(w, h, out);
+        }
+        if (cm.getColorSpace().getType() == ColorSpace.TYPE_RGB && (bands == 3 || bands == 4)) {
+            int[] px = new int[bands];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    r.getPixel(x, y, px);
+                    int i = (y * w + x) * 3;
+                    out[i] = (byte) px[2];
+                    out[i + 1] = (byte) px[1];
+                    out[i + 2] = (byte) px[0];
+                }
+            }
+            return new Picture(w, h, out);
+        }
+        return null;
+    }
+
     public static Picture read(Path file, MediaLimits limits) {
         long size;
         try {
@@ -80,6 +179,12 @@ public final class ImageFiles {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new UserError(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        if ("png".equals(format(file))) {
+            Picture p = pngSamples(bytes);
+            if (p != null) {
+                return p;
+            }
         }
         Natives.init();
         try (BytePointer buf = new BytePointer(bytes); Mat raw = new Mat(1, bytes.length, org.bytedeco.opencv.global.opencv_core.CV_8UC1, buf);

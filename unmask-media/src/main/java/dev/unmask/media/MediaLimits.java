@@ -42,10 +42,10 @@ public record MediaLimits(double maxDurationSeconds, long maxPixels, double maxD
     /** Refuses a declared frame size over the cap; called with header values, before any allocation. */
     public void checkFrameSize(Object source, long width, long height) {
         if (width <= 0 || height <= 0) {
-            throw new UserError(source + ": declares an invalid frame size " + width + "×" + height);
+            throw new UserError(source + ": declares an invalid frame size " + width + "x" + height);
         }
         if (width > Integer.MAX_VALUE / 4 || height > Integer.MAX_VALUE / 4 || width * height > maxPixels) {
-            throw new UserError(source + ": frame size " + width + "×" + height + " is over the limit of "
+            throw new UserError(source + ": frame size " + width + "x" + height + " is over the limit of "
                     + maxPixels + " pixels");
         }
     }

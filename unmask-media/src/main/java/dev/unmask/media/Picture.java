@@ -19,7 +19,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 public record Picture(int width, int height, byte[] bgr) {
     public Picture {
         if (width <= 0 || height <= 0 || bgr.length != (long) width * height * 3) {
-            throw new IllegalArgumentException("picture " + width + "×" + height + " with " + bgr.length + " bytes");
+            throw new IllegalArgumentException("picture " + width + "x" + height + " with " + bgr.length + " bytes");
         }
     }
 

@@ -120,7 +120,7 @@ class FacePipelineTest {
         Path bomb = TestMedia.write(tmp.resolve("bomb.png"), png(100_000, 100_000));
         long before = Runtime.getRuntime().totalMemory();
         assertThatThrownBy(() -> pipeline.process(bomb)).isInstanceOf(UserError.class)
-                .hasMessage(bomb + ": frame size 100000×100000 is over the limit of " + MediaLimits.DEFAULT.maxPixels() + " pixels");
+                .hasMessage(bomb + ": frame size 100000x100000 is over the limit of " + MediaLimits.DEFAULT.maxPixels() + " pixels");
         assertThat(Runtime.getRuntime().totalMemory() - before).isLessThan(1L << 30);
     }
 

@@ -52,13 +52,13 @@ public record Augmentation(boolean flip, double colour, double[] blurSigma, int[
         }
         if (blurSigma != null) {
             if (blurSigma.length != 2 || !(blurSigma[0] >= 0 && blurSigma[0] <= blurSigma[1] && blurSigma[1] <= MAX_SIGMA)) {
-                throw new UserError("augmentation blur needs 0 ≤ LO ≤ HI ≤ " + (int) MAX_SIGMA + " (sigma in pixels)");
+                throw new UserError("augmentation blur needs 0 <= LO <= HI <= " + (int) MAX_SIGMA + " (sigma in pixels)");
             }
             blurSigma = blurSigma.clone();
         }
         if (jpegQuality != null) {
             if (jpegQuality.length != 2 || !(jpegQuality[0] >= 1 && jpegQuality[0] <= jpegQuality[1] && jpegQuality[1] <= 100)) {
-                throw new UserError("augmentation jpeg needs 1 ≤ LO ≤ HI ≤ 100 (quality)");
+                throw new UserError("augmentation jpeg needs 1 <= LO <= HI <= 100 (quality)");
             }
             jpegQuality = jpegQuality.clone();
         }
@@ -140,7 +140,7 @@ public record Augmentation(boolean flip, double colour, double[] blurSigma, int[
         double lo = number(spec, name, dash < 0 ? value : value.substring(0, dash));
         double hi = dash < 0 ? lo : number(spec, name, value.substring(dash + 1));
         if (!(lo <= hi) || lo < 0) {
-            throw new UserError("--augment " + spec + ": " + name + " range " + value + " must be LO-HI with 0 ≤ LO ≤ HI");
+            throw new UserError("--augment " + spec + ": " + name + " range " + value + " must be LO-HI with 0 <= LO <= HI");
         }
         return new double[] {lo, hi};
     }

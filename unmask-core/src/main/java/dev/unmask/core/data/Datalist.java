@@ -3,6 +3,7 @@ package dev.unmask.core.data;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.Csv;
 import dev.unmask.core.io.Hashing;
+import dev.unmask.core.io.InsideRoot;
 import dev.unmask.core.io.StrictJson;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -47,10 +48,18 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
         items = List.copyOf(items);
     }
 
-    /** A list file under {@code root}, or, when {@code listOrFolder} is a folder, the folder layout. */
+    /** A list file under {@code root}, or, when {@code listOrFolder} is a folder, the folder layout; no links out of the root. */
     public static Datalist read(Path listOrFolder, Path root) {
+        return read(listOrFolder, root, false);
+    }
+
+    /**
+     * As {@link #read(Path, Path)}; {@code allowLinksOutsideRoot} lets items be symlinks to files
+     * outside the root (or the folder), for data sets made of links on purpose.
+     */
+    public static Datalist read(Path listOrFolder, Path root, boolean allowLinksOutsideRoot) {
         if (Files.isDirectory(listOrFolder)) {
-            return folder(listOrFolder);
+            return folder(listOrFolder, allowLinksOutsideRoot);
         }
         if (root == null) {
             throw new UserError(listOrFolder + ": a list needs --root, the folder its paths are relative to");
@@ -70,12 +79,17 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
             throw new UserError(listOrFolder + ": cannot read (" + StrictJson.oneLine(e.getMessage()) + ")");
         }
         try (Csv.Rows rows = Csv.open(new ByteArrayInputStream(bytes), listOrFolder, true)) {
-            return parse(listOrFolder, root, rows, Hashing.sha256(bytes));
+            return parse(listOrFolder, root, rows, Hashing.sha256(bytes), allowLinksOutsideRoot);
         }
     }
 
     static Datalist parse(Path source, Path root, Csv.Rows rows, String sha256) {
+        return parse(source, root, rows, sha256, false);
+    }
+
+    static Datalist parse(Path source, Path root, Csv.Rows rows, String sha256, boolean allowLinksOutsideRoot) {
         Path base = root.toAbsolutePath().normalize();
+        InsideRoot inside = Files.isDirectory(base) ? InsideRoot.of(base, allowLinksOutsideRoot) : null;
         List<Item> items = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         int pathCol = 0;
@@ -116,9 +130,12 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
             String rel = f.get(pathCol);
             String label = f.get(labelCol).trim();
             if (!LABEL.matcher(label).matches()) {
-                throw new UserError(where + ": label '" + StrictJson.oneLine(label) + "' is not a whole number ≥ 0 (0 real, ≥ 1 fake)");
+                throw new UserError(where + ": label '" + StrictJson.oneLine(label) + "' is not a whole number >= 0 (0 real, >= 1 fake)");
             }
             Path file = resolve(base, rel, where);
+            if (inside != null) {
+                inside.require(file, where + ": path '" + StrictJson.oneLine(rel) + "'");
+            }
             String relNorm = base.relativize(file).toString().replace('\\', '/');
             if (!seen.add(relNorm)) {
                 throw new UserError(where + ": " + relNorm + " is listed twice");
@@ -168,9 +185,14 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
         return slash < 0 ? rel : rel.substring(0, slash);
     }
 
-    /** {@code real/} (label 0) and {@code fake/} (label 1) under {@code dir}, any depth, sorted. */
+    /** {@code real/} (label 0) and {@code fake/} (label 1) under {@code dir}, any depth, sorted; no links out of {@code dir}. */
     public static Datalist folder(Path dir) {
+        return folder(dir, false);
+    }
+
+    public static Datalist folder(Path dir, boolean allowLinksOutsideRoot) {
         Path base = dir.toAbsolutePath().normalize();
+        InsideRoot inside = InsideRoot.of(base, allowLinksOutsideRoot);
         List<Item> items = new ArrayList<>();
         StringBuilder listing = new StringBuilder();
         boolean any = false;
@@ -181,13 +203,18 @@ public record Datalist(Path source, Path root, List<Item> items, String sha256) 
             }
             any = true;
             List<Path> files;
-            try (Stream<Path> s = Files.walk(sub)) {
+            inside.require(sub, dir + ": " + cls + "/");
+            // Links out are refused above, item by item; allowed, linked folders are walked into too.
+            java.nio.file.FileVisitOption[] follow = allowLinksOutsideRoot
+                    ? new java.nio.file.FileVisitOption[] {java.nio.file.FileVisitOption.FOLLOW_LINKS} : new java.nio.file.FileVisitOption[0];
+            try (Stream<Path> s = Files.walk(sub, follow)) {
                 files = s.filter(Files::isRegularFile).filter(Datalist::isImage).sorted().toList();
             } catch (IOException e) {
                 throw new UserError(sub + ": cannot list (" + StrictJson.oneLine(e.getMessage()) + ")");
             }
             for (Path file : files) {
                 String rel = base.relativize(file).toString().replace('\\', '/');
+                inside.require(file, dir + ": " + rel);
                 int label = cls.equals("real") ? 0 : 1;
                 items.add(new Item(rel, file, label, parentOf(rel)));
                 listing.append(rel).append(',').append(label).append('\n');

@@ -49,13 +49,15 @@ public final class Detector implements AutoCloseable {
     private static final Pattern TENSOR_NAME = Pattern.compile("(head|backbone)\\.[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+){0,7}");
 
     private final JsonNode manifest;
+    private final DetectorManifest spec;
     private final Backbone backbone;
     private final Head head;
     private final Preprocessing preprocessing;
     private final double threshold;
 
-    private Detector(JsonNode manifest, Backbone backbone, Head head, Preprocessing preprocessing, double threshold) {
+    private Detector(JsonNode manifest, DetectorManifest spec, Backbone backbone, Head head, Preprocessing preprocessing, double threshold) {
         this.manifest = manifest;
+        this.spec = spec;
         this.backbone = backbone;
         this.head = head;
         this.preprocessing = preprocessing;
@@ -72,7 +74,8 @@ public final class Detector implements AutoCloseable {
                 throw new IllegalArgumentException("tensor name " + name + " is outside the detector alphabet");
             }
         }
-        SafeTensorsWriter.write(file, tensors, Map.of("format", "pt", METADATA_KEY, StrictJson.mapper().writeValueAsString(manifest)));
+        SafeTensorsWriter.write(file, tensors, Map.of("format", "pt", METADATA_KEY,
+                StrictJson.mapper().writeValueAsString(DetectorManifest.withSchemaVersion(manifest))));
     }
 
     /**
@@ -82,8 +85,14 @@ public final class Detector implements AutoCloseable {
      *                    failing that, a folder of the recorded name under the Unmask home)
      */
     public static Detector load(Path file, Path backboneDir, NDManager parent) {
+        if (Files.isDirectory(file)) {
+            throw new UserError(file + ": is a folder; --detector takes a detector file (NAME.unmask, written by unmask train)");
+        }
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": no such detector file");
+        }
+        if (!looksLikeSafeTensors(file)) {
+            throw new UserError(file + ": not an Unmask detector file (NAME.unmask, written by unmask train)");
         }
         try {
             if (Files.size(file) > MAX_FILE_BYTES) {
@@ -99,10 +108,7 @@ public final class Detector implements AutoCloseable {
             }
             JsonNode m = StrictJson.parse(text, file + " manifest");
             String where = file + ": manifest";
-            if (!FORMAT.equals(text(m, "format", where)) || integer(m, "version", where) != VERSION) {
-                throw new UserError(file + ": unsupported detector format " + StrictJson.oneLine(m.path("format").asText())
-                        + " version " + m.path("version").asText() + " (this Unmask reads " + FORMAT + " " + VERSION + ")");
-            }
+            DetectorManifest spec = DetectorManifest.parse(m, where);
             if (st.tensors().size() > MAX_TENSORS) {
                 throw new UserError(file + ": " + st.tensors().size() + " tensors, more than a detector holds");
             }
@@ -114,28 +120,19 @@ public final class Detector implements AutoCloseable {
                     throw new UserError(file + ": tensor " + t.name() + " is " + t.dtype() + ", detectors store F32");
                 }
             }
-            JsonNode pre = object(m, "preprocessing", where);
-            Preprocessing preprocessing = new Preprocessing(integer(pre, "size", where + ".preprocessing"),
-                    floats3(pre, "mean", where), floats3(pre, "std", where), text(pre, "resize", where + ".preprocessing"));
-            if (!Preprocessing.JAVA2D_BICUBIC.equals(preprocessing.resizeKernel())) {
-                throw new UserError(file + ": unknown resize kernel " + StrictJson.oneLine(preprocessing.resizeKernel()));
-            }
-            double threshold = m.path("threshold").asDouble(Double.NaN);
-            if (!m.path("threshold").isNumber() || !(threshold >= 0 && threshold <= 1)) {
-                throw new UserError(where + ": threshold must be a number in [0, 1]");
-            }
-            TrainingLog.of(m, where);
+            Preprocessing preprocessing = spec.preprocessing();
+            double threshold = spec.threshold();
 
-            JsonNode bb = object(m, "backbone", where);
-            String sha = text(bb, "sha256", where + ".backbone");
+            JsonNode bb = m.get("backbone");
+            String sha = spec.backbone().sha256();
             Path dir = locateBackbone(backboneDir, bb, where);
             String actual = BackboneRef.weightsSha256(dir);
             if (!actual.equals(sha)) {
                 throw new UserError(file + ": the backbone at " + dir + " has weights SHA-256 " + actual.substring(0, 12)
-                        + "…, but this detector was trained on " + text(bb, "name", where) + " with SHA-256 " + sha.substring(0, Math.min(12, sha.length()))
-                        + "…; pass --backbone with those exact weights");
+                        + "..., but this detector was trained on " + text(bb, "name", where) + " with SHA-256 " + sha.substring(0, Math.min(12, sha.length()))
+                        + "...; pass --backbone with those exact weights");
             }
-            String kind = bb.has("kind") ? text(bb, "kind", where + ".backbone") : Backbone.VIT;
+            String kind = spec.backbone().kind();
             ModelDirectory md = ModelDirectory.open(dir);
             String found = md.isConvNet() ? Backbone.CONVNET : Backbone.VIT;
             if (!kind.equals(found)) {
@@ -144,9 +141,9 @@ public final class Detector implements AutoCloseable {
             Backbone backbone = Backbone.load(md, parent);
             try {
                 backbone.preprocessing(preprocessing.size());
-                HeadSpec spec = headSpec(object(m, "head", where), backbone, preprocessing.size(), where);
+                HeadSpec headSpec = headSpec(object(m, "head", where), backbone, preprocessing.size(), where);
                 Map<String, float[]> headValues = new LinkedHashMap<>();
-                Map<String, long[]> headShapes = spec.parameterShapes();
+                Map<String, long[]> headShapes = headSpec.parameterShapes();
                 Map<String, long[]> backboneShapes = backbone.parameterShapes();
                 int changed = 0;
                 for (TensorInfo t : st.tensors().values()) {
@@ -173,12 +170,20 @@ public final class Detector implements AutoCloseable {
                 if (headValues.size() != headShapes.size()) {
                     throw new UserError(file + ": the head lacks tensors " + headShapes.keySet().stream().filter(k -> !headValues.containsKey(k)).toList());
                 }
-                if (changed != bb.path("changed_tensors").size()) {
-                    throw new UserError(where + ": backbone.changed_tensors lists " + bb.path("changed_tensors").size()
-                            + " tensors, the file holds " + changed);
+                java.util.Set<String> inFile = new java.util.TreeSet<>();
+                for (TensorInfo t : st.tensors().values()) {
+                    if (t.name().startsWith("backbone.")) {
+                        inFile.add(t.name().substring(9));
+                    }
                 }
-                Head head = Head.of(spec, headValues, parent);
-                return new Detector(m, backbone, head, preprocessing, threshold);
+                // The names, not just their count: a flipped byte in one must not pass.
+                if (!inFile.equals(new java.util.TreeSet<>(spec.backbone().changedTensors()))) {
+                    throw new UserError(where + ": backbone.changed_tensors lists " + spec.backbone().changedTensors().size()
+                            + " tensors, the file holds " + changed + (changed == spec.backbone().changedTensors().size()
+                            ? ", others (" + firstDifference(inFile, spec.backbone().changedTensors()) + ")" : ""));
+                }
+                Head head = Head.of(headSpec, headValues, parent);
+                return new Detector(m, spec, backbone, head, preprocessing, threshold);
             } catch (RuntimeException e) {
                 backbone.close();
                 throw e;
@@ -186,11 +191,44 @@ public final class Detector implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the file starts as a safetensors file does: a plausible 8-byte header length, then a
+     * JSON object. Anything else (a text file, an image) is not a detector at all, and
+     * saying so is clearer than the checkpoint reader's complaint about its header length.
+     */
+    private static boolean looksLikeSafeTensors(Path file) {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(9);
+            if (head.length < 9) {
+                return false;
+            }
+            long n = java.nio.ByteBuffer.wrap(head, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            // A header length past the file's end with a JSON start is a truncated detector: the reader says so.
+            return n >= 2 && n <= 100L << 20 && head[8] == '{';
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read (" + StrictJson.oneLine(e.getMessage()) + ")");
+        }
+    }
+
+    private static String firstDifference(java.util.Set<String> inFile, List<String> listed) {
+        for (String t : listed) {
+            if (!inFile.contains(t)) {
+                return "lists " + StrictJson.oneLine(t) + ", which the file does not hold";
+            }
+        }
+        return "holds tensors the list does not name";
+    }
+
     private static Path locateBackbone(Path override, JsonNode bb, String where) {
         if (override != null) {
             return override;
         }
-        Path recorded = Path.of(text(bb, "path", where + ".backbone"));
+        Path recorded;
+        try {
+            recorded = Path.of(text(bb, "path", where + ".backbone"));
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new UserError(where + ".backbone: \"path\" is not a valid path; pass --backbone DIR");
+        }
         if (Files.isDirectory(recorded)) {
             return recorded;
         }
@@ -273,23 +311,14 @@ public final class Detector implements AutoCloseable {
         return v.asInt();
     }
 
-    private static float[] floats3(JsonNode n, String key, String where) {
-        JsonNode v = n.get(key);
-        if (v == null || !v.isArray() || v.size() != 3) {
-            throw new UserError(where + ".preprocessing: \"" + key + "\" must be 3 numbers");
-        }
-        float[] out = new float[3];
-        for (int i = 0; i < 3; i++) {
-            if (!v.get(i).isNumber()) {
-                throw new UserError(where + ".preprocessing: \"" + key + "\" must be 3 numbers");
-            }
-            out[i] = (float) v.get(i).asDouble();
-        }
-        return out;
-    }
-
+    /** The manifest as stored (JSON); {@link #spec()} is the same, typed and checked. */
     public JsonNode manifest() {
         return manifest;
+    }
+
+    /** The manifest, typed: every field checked on load. */
+    public DetectorManifest spec() {
+        return spec;
     }
 
     /** The per-epoch log of the run that trained this detector (checked on load; empty for files without one). */

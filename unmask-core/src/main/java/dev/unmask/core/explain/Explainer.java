@@ -58,7 +58,7 @@ public final class Explainer {
     public static ExplanationMethod methodFor(Detector detector, ExplanationMethod requested) {
         boolean vit = detector.backbone() instanceof Backbone.ViT;
         if (requested == null) {
-            return vit ? ExplanationMethod.forApproach(detector.manifest().path("approach").asText()) : ExplanationMethod.GRAD_CAM;
+            return vit ? ExplanationMethod.forApproach(detector.spec().approach()) : ExplanationMethod.GRAD_CAM;
         }
         if (requested.forViTs() != vit) {
             throw new UserError("explanation method " + requested.id() + " is for " + (requested.forViTs() ? "ViT" : "ConvNet")
@@ -237,7 +237,7 @@ public final class Explainer {
     private static List<HeatMap> maps(float[] flat, int gh, int gw, int patch, int batch) {
         int p = gh * gw;
         if (flat.length != batch * p) {
-            throw new IllegalStateException("expected " + batch + "×" + p + " values, got " + flat.length);
+            throw new IllegalStateException("expected " + batch + "x" + p + " values, got " + flat.length);
         }
         List<HeatMap> out = new ArrayList<>(batch);
         for (int i = 0; i < batch; i++) {

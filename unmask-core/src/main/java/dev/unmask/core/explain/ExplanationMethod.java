@@ -9,7 +9,7 @@ public enum ExplanationMethod {
      * (register keys left out), averaged over heads. Meaningful for Approach 2, whose fine-tuned
      * last block learned where to look; a frozen backbone's attention is the same whatever the head.
      */
-    CLS_ATTENTION("cls-attention", "last block's CLS attention", "last block's CLS→patch attention, heads averaged (Nguyen et al. 2024)"),
+    CLS_ATTENTION("cls-attention", "last block's CLS attention", "last block's CLS->patch attention, heads averaged (Nguyen et al. 2024)"),
     /**
      * Chefer et al. (ICCV 2021): per block, attention × its gradient for the fake log-odds, positive
      * part, heads averaged, accumulated through the blocks as R ← R + Ā·R. Involves the head, so it

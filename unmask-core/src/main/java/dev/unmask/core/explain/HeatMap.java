@@ -7,7 +7,7 @@ package dev.unmask.core.explain;
 public record HeatMap(int gridHeight, int gridWidth, int patchSize, float[] grid) {
     public HeatMap {
         if (gridHeight <= 0 || gridWidth <= 0 || patchSize <= 0 || grid.length != gridHeight * gridWidth) {
-            throw new IllegalArgumentException("heat map " + gridHeight + "×" + gridWidth + " with " + grid.length + " values");
+            throw new IllegalArgumentException("heat map " + gridHeight + "x" + gridWidth + " with " + grid.length + " values");
         }
         grid = grid.clone();
     }

@@ -213,7 +213,7 @@ final class HubClient {
             throw new UserError("refusing a redirect to a non-HTTP URL from " + from);
         }
         if (scheme.equals("http") && "https".equalsIgnoreCase(from.getScheme())) {
-            throw new UserError("refusing a redirect from HTTPS to plain HTTP (" + from.getHost() + " → " + next.getHost() + ")");
+            throw new UserError("refusing a redirect from HTTPS to plain HTTP (" + from.getHost() + " -> " + next.getHost() + ")");
         }
         return next;
     }
@@ -268,7 +268,7 @@ final class HubClient {
         }
     }
 
-    /** ETags arrive quoted, sometimes weak ({@code W/"…"}). */
+    /** ETags arrive quoted, sometimes weak ({@code W/"..."}). */
     static String unquote(String etag) {
         if (etag == null) {
             return null;

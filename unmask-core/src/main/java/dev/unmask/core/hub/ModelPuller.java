@@ -156,7 +156,7 @@ public final class ModelPuller {
                 return new UserError(ref.display() + " has only pickle weights (" + pickle + "), which Unmask never "
                         + "downloads or loads because unpickling runs code; use a safetensors revision if the repo has one "
                         + "(look for a safetensors conversion pull request on its Hub page, then --revision refs/pr/N), or "
-                        + "convert it yourself in a sandbox with the safetensors library (torch.load(…, weights_only=True), "
+                        + "convert it yourself in a sandbox with the safetensors library (torch.load(..., weights_only=True), "
                         + "then safetensors.torch.save_file) and pass the resulting directory");
             }
         }

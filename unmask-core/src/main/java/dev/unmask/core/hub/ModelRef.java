@@ -6,7 +6,7 @@ import dev.unmask.core.UserError;
  * What a user typed to name a model: a registry name or {@code OWNER/NAME}, optionally pinned with
  * {@code @REVISION} (a branch, tag or commit), e.g. {@code dinov2_vits14@7a9b…}.
  *
- * @param given the text as typed, without any revision; used in messages such as "run unmask pull …"
+ * @param given the text as typed, without any revision; used in messages such as "run unmask pull ..."
  */
 public record ModelRef(String given, RepoId repo, String revision) {
     public ModelRef {

@@ -41,7 +41,7 @@ public final class ImageTensor {
                 long h = reader.getHeight(0);
                 // Checked from the header, before the decoder allocates the raster.
                 if (w <= 0 || h <= 0 || w * h > MAX_PIXELS) {
-                    throw new UserError(file + ": image declares " + w + "×" + h + " pixels, over the limit of " + MAX_PIXELS);
+                    throw new UserError(file + ": image declares " + w + "x" + h + " pixels, over the limit of " + MAX_PIXELS);
                 }
                 img = reader.read(0);
             } finally {

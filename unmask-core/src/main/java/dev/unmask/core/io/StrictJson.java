@@ -71,6 +71,6 @@ public final class StrictJson {
             return "";
         }
         String t = s.replaceAll("\\s+", " ").trim();
-        return t.length() > 300 ? t.substring(0, 300) + "…" : t;
+        return t.length() > 300 ? t.substring(0, 300) + "..." : t;
     }
 }

@@ -64,13 +64,13 @@ public record TrainSettings(
             throw new UserError("--weight-decay must be in [0, 10]");
         }
         if (patience < 0) {
-            throw new UserError("--patience must be ≥ 0 (0 turns early stopping off)");
+            throw new UserError("--patience must be >= 0 (0 turns early stopping off)");
         }
         if (approach == Approach.PROBE && weightDecay != 0) {
             throw new UserError("--weight-decay applies to finetune and lntune (AdamW); the probe uses plain SGD");
         }
         if (approach.tunesBackbone() && blocks < 1) {
-            throw new UserError("--blocks must be ≥ 1 for " + approach);
+            throw new UserError("--blocks must be >= 1 for " + approach);
         }
         if ((head == HeadSpec.Kind.MLP) != (mlpHidden > 0)) {
             throw new UserError("--mlp-hidden is for --head mlp (and required by it)");

@@ -181,7 +181,7 @@ public final class TrainingRun {
                             new long[] {prefixTokens, cfg.embedDim()}, s.halfCache());
                     final int upTo = fromBlock;
                     frozenOutput = images -> prefix(vit, images, upTo);
-                    recomputed = "the frozen blocks 0–" + (fromBlock - 1) + " are recomputed without gradients for every training batch instead of"
+                    recomputed = "the frozen blocks 0-" + (fromBlock - 1) + " are recomputed without gradients for every training batch instead of"
                             + " read from the prefix cache; the trained set stays the same (CLS and register tokens frozen)";
                 } else {
                     recomputed = "the whole backbone runs on them as without augmentation";
@@ -343,7 +343,7 @@ public final class TrainingRun {
         boolean stoppedEarly = st.stopped;
         if (st.epochsDone < s.epochs() && !stoppedEarly) {
             progress.start("training " + s.approach() + " (" + train.size() + " train, " + val.size() + " val images, epochs "
-                    + (st.epochsDone + 1) + "–" + s.epochs() + ")", (long) (s.epochs() - st.epochsDone) * steps);
+                    + (st.epochsDone + 1) + "-" + s.epochs() + ")", (long) (s.epochs() - st.epochsDone) * steps);
         }
         long stepsDone = 0;
         for (int epoch = st.epochsDone + 1; epoch <= s.epochs() && !stoppedEarly; epoch++) {

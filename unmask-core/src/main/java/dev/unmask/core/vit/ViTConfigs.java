@@ -270,7 +270,7 @@ public final class ViTConfigs {
                 return dflt;
             }
             if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0 || n.asInt() > 1_000_000) {
-                throw new UserError(where + ": \"" + key + "\" must be a non-negative integer, got " + StrictJson.oneLine(n.toString()));
+                throw new UserError(where + ": \"" + key + "\" must be a whole number from 0 to 1000000, got " + StrictJson.oneLine(n.toString()));
             }
             return n.asInt();
         }

@@ -102,7 +102,7 @@ public final class FaceForensics {
             }
             JsonNode pairs = StrictJson.read(f);
             if (!pairs.isArray()) {
-                throw new UserError(f + ": expected a JSON list of id pairs such as [[\"071\",\"054\"], …]");
+                throw new UserError(f + ": expected a JSON list of id pairs such as [[\"071\",\"054\"], ...]");
             }
             for (JsonNode pair : pairs) {
                 if (!pair.isArray() || pair.size() != 2 || !pair.get(0).isTextual() || !pair.get(1).isTextual()) {

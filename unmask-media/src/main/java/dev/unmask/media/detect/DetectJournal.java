@@ -179,7 +179,7 @@ public final class DetectJournal implements AutoCloseable {
         List<String> found = new ArrayList<>();
         differences("", earlier, now, found);
         String all = String.join("; ", found);
-        return all.length() > 300 ? all.substring(0, 300) + "…" : all;
+        return all.length() > 300 ? all.substring(0, 300) + "..." : all;
     }
 
     private static void differences(String where, JsonNode earlier, JsonNode now, List<String> found) {

@@ -78,6 +78,11 @@ public final class InputPolicy {
     /** Checks FFmpeg's probed format name (possibly a comma list such as "mov,mp4,m4a,3gp,3g2,mj2"). */
     public static void checkFormat(Path file, String formatName) {
         for (String name : formatName.split(",")) {
+            if (name.equals("image2") || name.equals("image2pipe")) {
+                // FFmpeg guessed a still-image sequence from the name alone: the content is no image Unmask reads.
+                throw new UserError(file + ": not a readable image or video (named like an image, but not a PNG, JPEG or BMP"
+                        + " Unmask can read, nor a video)");
+            }
             if (PLAYLIST_FORMATS.contains(name)) {
                 throw new UserError(file + ": FFmpeg reads it as '" + name + "', a playlist or multi-file format; refused"
                         + " (it would open other files or URLs)");

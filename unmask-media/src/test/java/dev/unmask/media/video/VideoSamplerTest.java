@@ -303,7 +303,7 @@ class VideoSamplerTest {
         Path video = TestMedia.astronautMp4();
         MediaLimits small = MediaLimits.DEFAULT.withMaxPixels(320 * 320 - 1);
         assertThatThrownBy(() -> new VideoSampler(SamplerConfig.DEFAULT.withLimits(small)).sample(video))
-                .isInstanceOf(UserError.class).hasMessage(video + ": frame size 320×320 is over the limit of 102399 pixels");
+                .isInstanceOf(UserError.class).hasMessage(video + ": frame size 320x320 is over the limit of 102399 pixels");
         MediaLimits shortOnly = MediaLimits.DEFAULT.withMaxDurationSeconds(1);
         assertThatThrownBy(() -> new VideoSampler(SamplerConfig.DEFAULT.withLimits(shortOnly)).sample(video))
                 .isInstanceOf(UserError.class).hasMessageContaining("over the limit of 1 s");

@@ -28,7 +28,7 @@ public record PatchEmbedding(Linear projection, int inChans, int patchSize) {
             throw new UserError("input has " + c + " channels, the model expects " + inChans);
         }
         if (h % patchSize != 0 || w % patchSize != 0) {
-            throw new UserError("input " + w + "×" + h + " is not a multiple of the patch size " + patchSize
+            throw new UserError("input " + w + "x" + h + " is not a multiple of the patch size " + patchSize
                     + " (resize it to a multiple of " + patchSize + ", e.g. with features --size)");
         }
         long gh = h / patchSize;
