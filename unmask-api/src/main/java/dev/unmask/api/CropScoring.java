@@ -9,7 +9,7 @@ import dev.unmask.core.explain.Explainer;
 import dev.unmask.core.explain.HeatMap;
 import dev.unmask.core.image.ImageTensor;
 import dev.unmask.core.io.StrictJson;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.detect.Verdict;
 import dev.unmask.media.render.HeatOverlay;
 import java.awt.image.BufferedImage;

@@ -8,7 +8,7 @@ import dev.unmask.core.convnet.ConvNet;
 import dev.unmask.core.convnet.ConvNetFeatures;
 import dev.unmask.core.image.ImageTensor;
 import dev.unmask.core.model.ModelDirectory;
-import dev.unmask.core.model.Normalization;
+import dev.unmask.core.image.Normalization;
 import dev.unmask.core.vit.ViTConfig;
 import dev.unmask.core.vit.ViTFeatures;
 import dev.unmask.core.vit.VisionTransformer;

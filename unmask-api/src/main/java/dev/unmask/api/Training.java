@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.data.Augmentation;
 import dev.unmask.core.data.Datalist;
-import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.model.FeatureVariant;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.model.BuiltinModels;

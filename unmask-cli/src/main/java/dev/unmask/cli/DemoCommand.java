@@ -10,7 +10,7 @@ import dev.unmask.core.UserError;
 import dev.unmask.core.checkpoint.SafeTensorsWriter;
 import dev.unmask.core.data.Datalist;
 import dev.unmask.core.explain.HeatMap;
-import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.model.FeatureVariant;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.StrictJson;

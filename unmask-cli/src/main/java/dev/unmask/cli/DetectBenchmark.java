@@ -7,7 +7,7 @@ import dev.unmask.core.UserError;
 import dev.unmask.core.data.Preprocessing;
 import dev.unmask.core.detector.BackboneRef;
 import dev.unmask.core.detector.Detector;
-import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.model.FeatureVariant;
 import dev.unmask.core.head.Head;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.StrictJson;
@@ -168,7 +168,7 @@ final class DetectBenchmark {
         bb.put("path", ref.dir().toString());
         bb.put("sha256", ref.sha256());
         bb.putArray("changed_tensors");
-        m.set("preprocessing", Detector.preprocessingJson(Preprocessing.forBackbone(cfg, 224)));
+        m.set("preprocessing", Detector.preprocessingJson(Preprocessing.forBackbone(cfg.patchSize(), cfg.mean(), cfg.std(), 224)));
         m.put("threshold", 0.5);
         m.put("note", "unmask bench: random backbone and head, for timing only");
         try (NDManager manager = NDManager.newBaseManager(); Head head = Head.initialise(spec, 1, manager)) {

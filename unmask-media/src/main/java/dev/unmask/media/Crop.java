@@ -1,5 +1,7 @@
 package dev.unmask.media;
 
+import dev.unmask.media.pixels.Picture;
+
 import dev.unmask.media.face.Box;
 import dev.unmask.media.face.Face;
 

@@ -1,5 +1,7 @@
 package dev.unmask.media;
 
+import dev.unmask.media.pixels.Picture;
+
 import dev.unmask.core.UserError;
 import dev.unmask.media.crop.Alignment;
 import dev.unmask.media.crop.CropContract;

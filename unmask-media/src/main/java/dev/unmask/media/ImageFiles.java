@@ -1,5 +1,11 @@
 package dev.unmask.media;
 
+import dev.unmask.media.pixels.MediaLimits;
+
+import dev.unmask.media.pixels.Natives;
+
+import dev.unmask.media.pixels.Picture;
+
 import dev.unmask.core.UserError;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;

@@ -1,5 +1,9 @@
 package dev.unmask.media;
 
+import dev.unmask.media.pixels.MediaLimits;
+
+import dev.unmask.media.pixels.Picture;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

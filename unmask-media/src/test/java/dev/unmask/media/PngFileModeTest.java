@@ -1,5 +1,7 @@
 package dev.unmask.media;
 
+import dev.unmask.media.pixels.Picture;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.OutputStream;

@@ -6,7 +6,7 @@ import dev.unmask.core.Golden;
 import dev.unmask.core.data.Preprocessing;
 import dev.unmask.core.detector.BackboneRef;
 import dev.unmask.core.detector.Detector;
-import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.model.FeatureVariant;
 import dev.unmask.core.head.Head;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.StrictJson;
@@ -34,7 +34,7 @@ public final class RandomDetector {
             BackboneRef ref = BackboneRef.of(backbone);
             o.putObject("backbone").put("name", ref.name()).put("path", ref.dir().toString()).put("sha256", ref.sha256())
                     .putArray("changed_tensors");
-            o.set("preprocessing", Detector.preprocessingJson(Preprocessing.forBackbone(vit.config(), 56)));
+            o.set("preprocessing", Detector.preprocessingJson(Preprocessing.forBackbone(vit.config().patchSize(), vit.config().mean(), vit.config().std(), 56)));
             o.put("threshold", 0.5);
             Path file = dir.resolve("random.unmask");
             Detector.write(file, o, Head.initialise(spec, seed, m), Map.of());

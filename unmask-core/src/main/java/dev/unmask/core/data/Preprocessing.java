@@ -2,7 +2,6 @@ package dev.unmask.core.data;
 
 import dev.unmask.core.UserError;
 import dev.unmask.core.image.ImageTensor;
-import dev.unmask.core.vit.ViTConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -34,11 +33,11 @@ public record Preprocessing(int size, float[] mean, float[] std, String resizeKe
     }
 
     /** The paper's recipe for a backbone: the given size with the backbone's own mean/std. */
-    public static Preprocessing forBackbone(ViTConfig config, int size) {
-        if (size % config.patchSize() != 0) {
-            throw new UserError("image size " + size + " is not a multiple of the backbone's patch size " + config.patchSize());
+    public static Preprocessing forBackbone(int patchSize, float[] mean, float[] std, int size) {
+        if (size % patchSize != 0) {
+            throw new UserError("image size " + size + " is not a multiple of the backbone's patch size " + patchSize);
         }
-        return new Preprocessing(size, config.mean(), config.std(), JAVA2D_BICUBIC);
+        return new Preprocessing(size, mean, std, JAVA2D_BICUBIC);
     }
 
     /** Normalised float32 CHW of one image file; unreadable files are a {@link UserError}. */

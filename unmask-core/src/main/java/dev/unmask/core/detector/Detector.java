@@ -10,7 +10,7 @@ import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.checkpoint.SafeTensorsWriter;
 import dev.unmask.core.checkpoint.TensorInfo;
 import dev.unmask.core.data.Preprocessing;
-import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.model.FeatureVariant;
 import dev.unmask.core.head.Head;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.StrictJson;

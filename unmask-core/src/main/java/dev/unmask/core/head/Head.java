@@ -1,5 +1,7 @@
 package dev.unmask.core.head;
 
+import dev.unmask.core.model.FeatureVariant;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;

@@ -1,5 +1,7 @@
 package dev.unmask.core.head;
 
+import dev.unmask.core.model.FeatureVariant;
+
 import dev.unmask.core.UserError;
 import java.util.LinkedHashMap;
 import java.util.Map;

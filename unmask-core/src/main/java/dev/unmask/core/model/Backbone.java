@@ -1,5 +1,7 @@
 package dev.unmask.core.model;
 
+import dev.unmask.core.image.Normalization;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -7,8 +9,6 @@ import dev.unmask.core.UserError;
 import dev.unmask.core.convnet.ConvNet;
 import dev.unmask.core.convnet.ConvNetFeatures;
 import dev.unmask.core.data.Preprocessing;
-import dev.unmask.core.head.FeatureVariant;
-import dev.unmask.core.head.HeadInput;
 import dev.unmask.core.vit.VisionTransformer;
 import java.util.Arrays;
 import java.util.Map;
@@ -74,7 +74,7 @@ public sealed interface Backbone extends AutoCloseable permits Backbone.ViT, Bac
 
         @Override
         public Preprocessing preprocessing(int size) {
-            return Preprocessing.forBackbone(model.config(), size);
+            return Preprocessing.forBackbone(model.config().patchSize(), model.config().mean(), model.config().std(), size);
         }
 
         @Override

@@ -1,5 +1,7 @@
 package dev.unmask.core.model;
 
+import dev.unmask.core.image.Normalization;
+
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.unmask.core.UserError;

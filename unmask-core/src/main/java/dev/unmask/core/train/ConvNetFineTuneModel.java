@@ -1,5 +1,7 @@
 package dev.unmask.core.train;
 
+import dev.unmask.core.tensor.Autograd;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.unmask.core.convnet.ConvNet;

@@ -1,9 +1,11 @@
 package dev.unmask.core.train;
 
+import dev.unmask.core.tensor.Autograd;
+
 import ai.djl.ndarray.NDArray;
-import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.model.FeatureVariant;
 import dev.unmask.core.head.Head;
-import dev.unmask.core.head.HeadInput;
+import dev.unmask.core.model.HeadInput;
 import dev.unmask.core.tensor.GradMode;
 import dev.unmask.core.vit.ForwardPass;
 import dev.unmask.core.vit.VisionTransformer;

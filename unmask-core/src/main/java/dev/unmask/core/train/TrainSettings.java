@@ -3,7 +3,7 @@ package dev.unmask.core.train;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.data.Augmentation;
-import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.model.FeatureVariant;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.StrictJson;
 

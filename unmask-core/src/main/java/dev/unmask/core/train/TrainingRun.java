@@ -231,7 +231,7 @@ public final class TrainingRun {
 
     /** Settings that cannot work with this backbone are refused before any image is read. */
     private void checkFits(ViTConfig cfg) {
-        Preprocessing.forBackbone(cfg, s.imageSize());
+        Preprocessing.forBackbone(cfg.patchSize(), cfg.mean(), cfg.std(), s.imageSize());
         if (s.approach().tunesBackbone()) {
             new BackboneTuning(BackboneTuning.FINETUNE, s.blocks(), false).parameterNames(cfg);
             int n = s.features().blocks(cfg.depth());
@@ -254,7 +254,7 @@ public final class TrainingRun {
         }
         if (!s.features().forConvNets()) {
             throw new UserError("--features " + s.features() + " reads ViT tokens; a ConvNet (" + StrictJson.oneLine(arch) + ") gives "
-                    + dev.unmask.core.head.FeatureVariant.POOLED + " (its last map, global-average-pooled)");
+                    + dev.unmask.core.model.FeatureVariant.POOLED + " (its last map, global-average-pooled)");
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.unmask.core.vit;
 
-import dev.unmask.core.model.Normalization;
+import dev.unmask.core.image.Normalization;
 import dev.unmask.core.vit.layers.PositionResampling;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -7,7 +7,7 @@ import dev.unmask.core.checkpoint.CheckpointLayout;
 import dev.unmask.core.checkpoint.ResearchLayout;
 import dev.unmask.core.checkpoint.TransformersLayout;
 import dev.unmask.core.io.StrictJson;
-import dev.unmask.core.model.Normalization;
+import dev.unmask.core.image.Normalization;
 import dev.unmask.core.vit.layers.PositionResampling;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

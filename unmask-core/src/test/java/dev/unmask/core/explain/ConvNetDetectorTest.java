@@ -12,7 +12,7 @@ import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.convnet.ConvNet;
 import dev.unmask.core.data.Datalist;
 import dev.unmask.core.detector.Detector;
-import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.model.FeatureVariant;
 import dev.unmask.core.head.Head;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.model.Backbone;

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.unmask.core.Golden;
 import dev.unmask.core.data.Datalist;
 import dev.unmask.core.detector.Detector;
-import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.model.FeatureVariant;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.model.BuiltinModels;
 import dev.unmask.core.train.Approach;

@@ -1,5 +1,7 @@
 package dev.unmask.core.head;
 
+import dev.unmask.core.model.FeatureVariant;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

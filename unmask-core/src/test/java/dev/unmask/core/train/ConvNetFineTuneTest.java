@@ -1,5 +1,7 @@
 package dev.unmask.core.train;
 
+import dev.unmask.core.tensor.Autograd;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +12,7 @@ import dev.unmask.core.Golden;
 import dev.unmask.core.UserError;
 import dev.unmask.core.convnet.ConvNet;
 import dev.unmask.core.data.Datalist;
-import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.model.FeatureVariant;
 import dev.unmask.core.head.Head;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.model.ModelDirectory;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.unmask.core.Golden;
 import dev.unmask.core.data.Datalist;
-import dev.unmask.core.head.FeatureVariant;
+import dev.unmask.core.model.FeatureVariant;
 import dev.unmask.core.head.HeadSpec;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.unmask.core.Golden;
 import dev.unmask.core.model.ModelDirectory;
-import dev.unmask.core.train.Autograd;
+import dev.unmask.core.tensor.Autograd;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

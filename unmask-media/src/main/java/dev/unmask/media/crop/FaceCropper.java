@@ -1,8 +1,8 @@
 package dev.unmask.media.crop;
 
 import dev.unmask.core.UserError;
-import dev.unmask.media.Natives;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Natives;
+import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.face.Box;
 import dev.unmask.media.face.Face;
 import dev.unmask.media.face.Point;

@@ -2,9 +2,9 @@ package dev.unmask.media.demo;
 
 import dev.unmask.core.UserError;
 import dev.unmask.media.ImageFiles;
-import dev.unmask.media.MediaLimits;
-import dev.unmask.media.Natives;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.MediaLimits;
+import dev.unmask.media.pixels.Natives;
+import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.face.Box;
 import dev.unmask.media.face.Face;
 import dev.unmask.media.face.FaceDetector;

@@ -13,7 +13,7 @@ import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.metrics.VideoAggregation;
 import dev.unmask.media.Crop;
 import dev.unmask.media.FacePipeline;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.dataset.MediaFilesUnder;
 import dev.unmask.media.face.Box;
 import dev.unmask.media.face.FaceEvidence;

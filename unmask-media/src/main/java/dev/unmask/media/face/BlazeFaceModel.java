@@ -2,7 +2,7 @@ package dev.unmask.media.face;
 
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.Hashing;
-import dev.unmask.core.model.BuiltinModels;
+import dev.unmask.core.hub.HubSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +26,7 @@ public final class BlazeFaceModel {
 
     /** The default location: {@code $UNMASK_HOME/models/blazeface/face_detection_full_range.tflite}. */
     public static Path defaultPath() {
-        return BuiltinModels.home().resolve("models").resolve("blazeface").resolve(FILE_NAME);
+        return HubSettings.fromEnvironment().home().resolve("models").resolve("blazeface").resolve(FILE_NAME);
     }
 
     /** The verified model file, or a one-line error naming the set-up command. */

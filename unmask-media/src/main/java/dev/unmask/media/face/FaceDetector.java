@@ -1,6 +1,6 @@
 package dev.unmask.media.face;
 
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Picture;
 import java.util.List;
 
 /**

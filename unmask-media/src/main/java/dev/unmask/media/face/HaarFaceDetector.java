@@ -1,8 +1,8 @@
 package dev.unmask.media.face;
 
 import dev.unmask.core.UserError;
-import dev.unmask.media.Natives;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Natives;
+import dev.unmask.media.pixels.Picture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.unmask.media.render;
 
-import dev.unmask.media.Natives;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Natives;
+import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.face.Box;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;

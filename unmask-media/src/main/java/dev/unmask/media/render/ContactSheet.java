@@ -1,6 +1,6 @@
 package dev.unmask.media.render;
 
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.face.Box;
 import java.util.List;
 

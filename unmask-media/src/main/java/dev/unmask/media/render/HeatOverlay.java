@@ -1,8 +1,8 @@
 package dev.unmask.media.render;
 
 import dev.unmask.core.explain.HeatMap;
-import dev.unmask.media.Natives;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Natives;
+import dev.unmask.media.pixels.Picture;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;

@@ -6,9 +6,9 @@ import static org.bytedeco.ffmpeg.global.avutil.*;
 import static org.bytedeco.ffmpeg.global.swscale.*;
 
 import dev.unmask.core.UserError;
-import dev.unmask.media.MediaLimits;
-import dev.unmask.media.Natives;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.MediaLimits;
+import dev.unmask.media.pixels.Natives;
+import dev.unmask.media.pixels.Picture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;

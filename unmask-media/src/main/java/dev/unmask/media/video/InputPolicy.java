@@ -1,7 +1,7 @@
 package dev.unmask.media.video;
 
 import dev.unmask.core.UserError;
-import dev.unmask.media.MediaLimits;
+import dev.unmask.media.pixels.MediaLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

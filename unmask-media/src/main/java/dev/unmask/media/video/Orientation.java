@@ -1,6 +1,6 @@
 package dev.unmask.media.video;
 
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Picture;
 
 /**
  * How a player shows decoded pictures: mirrored left to right first when the display matrix

@@ -1,7 +1,7 @@
 package dev.unmask.media.video;
 
 import dev.unmask.core.UserError;
-import dev.unmask.media.MediaLimits;
+import dev.unmask.media.pixels.MediaLimits;
 
 /**
  * How to sample a video.

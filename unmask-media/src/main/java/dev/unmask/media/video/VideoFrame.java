@@ -1,6 +1,6 @@
 package dev.unmask.media.video;
 
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Picture;
 
 /**
  * A sampled frame, upright.

@@ -1,7 +1,7 @@
 package dev.unmask.media.video;
 
 import dev.unmask.core.UserError;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Picture;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.unmask.core.UserError;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.face.Box;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

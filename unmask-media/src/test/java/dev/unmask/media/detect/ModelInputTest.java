@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.unmask.core.data.Preprocessing;
 import dev.unmask.core.vit.ViTConfig;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Picture;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;

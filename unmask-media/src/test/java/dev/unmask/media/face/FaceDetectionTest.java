@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.unmask.core.UserError;
 import dev.unmask.media.ImageFiles;
-import dev.unmask.media.MediaLimits;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.MediaLimits;
+import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.TestMedia;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.unmask.media.render;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.unmask.core.explain.HeatMap;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Picture;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 

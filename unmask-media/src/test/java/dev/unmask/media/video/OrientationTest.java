@@ -2,8 +2,8 @@ package dev.unmask.media.video;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.unmask.media.Natives;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.Natives;
+import dev.unmask.media.pixels.Picture;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.junit.jupiter.api.Test;
 

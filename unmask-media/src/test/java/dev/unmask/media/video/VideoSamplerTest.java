@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.unmask.core.UserError;
-import dev.unmask.media.MediaLimits;
-import dev.unmask.media.Picture;
+import dev.unmask.media.pixels.MediaLimits;
+import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.TestMedia;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,5 @@
-package dev.unmask.media;
+package dev.unmask.media.pixels;
+
 
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.AtomicFiles;

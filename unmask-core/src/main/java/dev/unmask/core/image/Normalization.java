@@ -1,4 +1,4 @@
-package dev.unmask.core.model;
+package dev.unmask.core.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.unmask.core.UserError;

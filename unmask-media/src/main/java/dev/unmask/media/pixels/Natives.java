@@ -1,4 +1,4 @@
-package dev.unmask.media;
+package dev.unmask.media.pixels;
 
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.opencv.global.opencv_core;

@@ -1,4 +1,5 @@
-package dev.unmask.core.train;
+package dev.unmask.core.tensor;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 

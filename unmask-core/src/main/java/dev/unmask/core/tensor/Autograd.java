@@ -1,4 +1,4 @@
-package dev.unmask.core.train;
+package dev.unmask.core.tensor;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

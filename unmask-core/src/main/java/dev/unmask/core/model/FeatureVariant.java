@@ -1,4 +1,4 @@
-package dev.unmask.core.head;
+package dev.unmask.core.model;
 
 import dev.unmask.core.UserError;
 import java.util.Arrays;

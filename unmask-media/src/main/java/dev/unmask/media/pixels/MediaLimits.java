@@ -1,4 +1,4 @@
-package dev.unmask.media;
+package dev.unmask.media.pixels;
 
 import dev.unmask.core.UserError;
 

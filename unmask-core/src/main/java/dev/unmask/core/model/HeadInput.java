@@ -1,11 +1,12 @@
-package dev.unmask.core.head;
+package dev.unmask.core.model;
+
+
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import dev.unmask.core.vit.ForwardPass;
 import dev.unmask.core.vit.VisionTransformer;
 import java.util.List;
@@ -47,9 +48,5 @@ public final class HeadInput {
         }
         int p = vit.config().patchSize();
         return vit.config().numPrefixTokens() + (h / p) * (w / p);
-    }
-
-    public static Shape perImage(HeadSpec spec) {
-        return new Shape(spec.blocks(), spec.tokens(), spec.dim());
     }
 }
