@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Find facial deepfakes with self-supervised Vision Transformers.",
         subcommands = {FeaturesCommand.class, PullCommand.class, ExtractCommand.class, TrainCommand.class, EvalCommand.class,
-                DetectCommand.class, DemoCommand.class,
+                DetectCommand.class, CalibrateCommand.class, DemoCommand.class,
                 MetricsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static final int EXIT_USER_ERROR = 2;

@@ -79,6 +79,36 @@ public final class Detector implements AutoCloseable {
     }
 
     /**
+     * Writes {@code dest}: the detector file {@code source} with another decision threshold, the
+     * rule that chose it, and what chose it under {@code provenance.calibration}; every tensor is
+     * copied as it is. Written atomically; {@code source} is not changed.
+     */
+    public static void withThreshold(Path source, Path dest, double threshold, String rule, ObjectNode calibration) throws IOException {
+        if (!Double.isFinite(threshold)) {
+            throw new UserError("the threshold must be a finite number, got " + threshold);
+        }
+        Map<String, SafeTensorsWriter.Tensor> tensors = new LinkedHashMap<>();
+        ObjectNode manifest;
+        try (SafeTensors st = SafeTensors.open(source)) {
+            String json = st.metadata().get(METADATA_KEY);
+            if (json == null) {
+                throw new UserError(source + ": not an Unmask detector file (no manifest)");
+            }
+            manifest = (ObjectNode) StrictJson.parse(json, source + ": manifest");
+            for (String name : st.tensors().keySet()) {
+                tensors.put(name, new SafeTensorsWriter.Tensor(st.info(name).shape(), st.readFloats(name)));
+            }
+        }
+        manifest.put("threshold", threshold);
+        manifest.put("threshold_rule", rule);
+        ObjectNode provenance = manifest.has("provenance") && manifest.get("provenance").isObject()
+                ? (ObjectNode) manifest.get("provenance") : manifest.putObject("provenance");
+        provenance.set("calibration", calibration);
+        SafeTensorsWriter.write(dest, tensors, Map.of("format", "pt", METADATA_KEY,
+                StrictJson.mapper().writeValueAsString(DetectorManifest.withSchemaVersion(manifest))));
+    }
+
+    /**
      * Loads a detector and its backbone.
      *
      * @param backboneDir the backbone folder, or null to use the one recorded in the file (or,
