@@ -128,7 +128,7 @@
     const points = frames.filter((f) => f.score != null);
     $("chart-figure").hidden = points.length === 0;
     if (points.length === 0) return;
-    const W = 600, H = 220, L = 44, R = 12, T = 12, B = 36;
+    const W = 360, H = 200, L = 34, R = 8, T = 10, B = 30;
     const xs = points.map((f, i) => (f.seconds != null ? f.seconds : i));
     const unit = points.some((f) => f.seconds != null) ? "s" : "frame";
     const x0 = Math.min(...xs), x1 = Math.max(...xs), span = x1 - x0 || 1;
