@@ -16,7 +16,7 @@ import java.util.List;
 
 /** A small client of the server's API, as any caller would use it: real HTTP on loopback. */
 final class Http {
-    static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     private static final String BOUNDARY = "unmask-test-boundary-7f3a";
     private static final List<String> TERMINAL = List.of("done", "failed", "cancelled");
 
