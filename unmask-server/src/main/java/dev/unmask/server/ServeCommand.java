@@ -21,8 +21,14 @@ public final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--detector", required = true, paramLabel = "FILE", description = "Detector file (.unmask) to check with.")
+    @Option(names = "--detector", required = true, paramLabel = "D.unmask", description = "Detector file written by unmask train (or demo).")
     Path detector;
+
+    @Option(names = "--backbone", paramLabel = "DIR", description = "Backbone folder, when not where the detector was trained (its SHA-256 must match).")
+    Path backbone;
+
+    @Option(names = "--assume-crop", description = "Run a detector that does not declare how its training faces were cropped, as unmask detect --assume-crop.")
+    boolean assumeCrop;
 
     @Option(names = "--port", defaultValue = "8080", description = "Port to listen on (0: any free port). Default: ${DEFAULT-VALUE}.")
     int port;
@@ -76,7 +82,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new UserError("--bind " + bind + " is not a loopback address: give --token-file so that only callers with the token can use the server");
         }
         PrintWriter err = spec.commandLine().getErr();
-        try (Detector d = Detector.load(detector, LoadOptions.DEFAULTS)) {
+        try (Detector d = Detector.load(detector, new LoadOptions(backbone, assumeCrop))) {
             UnmaskServer server = UnmaskServer.start(d, settings);
             CountDownLatch stopped = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
@@ -85,7 +91,8 @@ public final class ServeCommand implements Callable<Integer> {
             }, "unmask-serve-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             err.println("unmask: serving " + detector.getFileName() + " on http://" + (bind.contains(":") ? "[" + bind + "]" : bind) + ":" + server.port()
-                    + "/ (" + settings.workers() + " worker(s), queue " + queue + (token == null ? ", no token" : ", bearer token required") + ")");
+                    + "/ (" + settings.workers() + " worker(s), queue " + queue + (token == null ? ", no token" : ", bearer token required") + "; uploads in "
+                    + server.workDir() + ")");
             stopped.await();
         }
         return 0;

@@ -290,6 +290,23 @@ class ServerApiTest {
         }
     }
 
+    @Test
+    void finishedChecksAreDeletedAfterTheRetentionTime() throws Exception {
+        UnmaskServer.Settings brief = new UnmaskServer.Settings("127.0.0.1", 0, 1, 50L << 20, null, null, 2, Duration.ofSeconds(60),
+                Duration.ofMillis(300), dir.resolve("brief"));
+        try (UnmaskServer server = UnmaskServer.start(detector, brief)) {
+            Http h = new Http(server, null);
+            String id = Http.json(h.upload(TestMedia.photo("coffee.png"))).get("id").asText();
+            assertThat(h.await(id).get("status").asText()).isEqualTo("done");
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (h.get("/v1/checks/" + id).statusCode() != 404 && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            assertThat(h.get("/v1/checks/" + id).statusCode()).isEqualTo(404);
+            assertThat(server.workDir().resolve(id)).doesNotExist();
+        }
+    }
+
     static JsonSchema schema() {
         Path file = Path.of(System.getProperty("unmask.repo", "..")).resolve("docs/schema/unmask.schema.json").toAbsolutePath().normalize();
         String wrapper = "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"$ref\": \"" + file.toUri() + "#/$defs/fileCheck\"}";
