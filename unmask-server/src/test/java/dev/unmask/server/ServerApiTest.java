@@ -165,6 +165,53 @@ class ServerApiTest {
     }
 
     @Test
+    void anUploadStreamsToDiskWhileItArrives() throws Exception {
+        // A chunked upload (no declared length) that stops half-way until its bytes are seen on disk:
+        // were the server holding the body in memory, nothing would appear and the wait would fail.
+        int half = 8 << 20;
+        java.util.concurrent.CountDownLatch seen = new java.util.concurrent.CountDownLatch(1);
+        byte[] head = Http.multipart("big.png", new byte[0]);
+        byte[] start = java.util.Arrays.copyOf(head, head.length - ("\r\n--unmask-test-boundary-7f3a--\r\n").length());
+        byte[] png = Files.readAllBytes(TestMedia.photo("camera.png"));
+        java.io.InputStream body = new java.io.SequenceInputStream(java.util.Collections.enumeration(List.of(
+                new java.io.ByteArrayInputStream(start), new java.io.ByteArrayInputStream(png), new java.io.ByteArrayInputStream(new byte[half]),
+                new java.io.InputStream() {
+                    boolean waited;
+
+                    @Override
+                    public int read() throws java.io.IOException {
+                        if (!waited) {
+                            waited = true;
+                            try {
+                                seen.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                throw new java.io.InterruptedIOException();
+                            }
+                        }
+                        return -1;
+                    }
+                },
+                new java.io.ByteArrayInputStream("\r\n--unmask-test-boundary-7f3a--\r\n".getBytes(StandardCharsets.US_ASCII)))));
+        var sent = Http.CLIENT.sendAsync(http.request("/v1/checks").header("Content-Type", "multipart/form-data; boundary=unmask-test-boundary-7f3a")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> body)).build(), HttpResponse.BodyHandlers.ofString());
+        Path parts = open.workDir().resolve(".parts");
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long onDisk = 0;
+        while (onDisk < half / 2 && System.nanoTime() < end) {
+            try (var files = Files.list(parts)) {
+                onDisk = files.mapToLong(f -> f.toFile().length()).sum();
+            }
+            Thread.sleep(20);
+        }
+        seen.countDown();
+        assertThat(onDisk).as("bytes of the upload on disk before it ended").isGreaterThanOrEqualTo(half / 2);
+        HttpResponse<String> r = sent.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        http.delete("/v1/checks/" + Http.json(r).get("id").asText());
+        assertThat(parts.toFile().list()).isEmpty();
+    }
+
+    @Test
     void unknownChecksAre404() throws Exception {
         assertThat(http.get("/v1/checks/nope").statusCode()).isEqualTo(404);
         assertThat(http.delete("/v1/checks/nope").statusCode()).isEqualTo(404);
