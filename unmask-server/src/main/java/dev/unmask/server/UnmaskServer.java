@@ -227,9 +227,14 @@ public final class UnmaskServer implements AutoCloseable {
     }
 
     private void submitUpload(Context ctx) throws Exception {
-        refuseWhenFull();
+        if (pool.getQueue().remainingCapacity() == 0) {
+            discardBody(ctx, settings.maxUpload() + ENVELOPE);
+            throw full();
+        }
         long declared = ctx.req().getContentLengthLong();
         if (declared > settings.maxUpload() + ENVELOPE) {
+            // A little is read and dropped so that a client still sending sees the answer; past that the connection closes after it.
+            discardBody(ctx, 16L << 20);
             throw tooLarge();
         }
         Job job = newJob();
@@ -474,8 +479,9 @@ public final class UnmaskServer implements AutoCloseable {
         long now = System.currentTimeMillis();
         for (Job job : jobs.values()) {
             if (job.finishedAt > 0 && now - job.finishedAt > settings.retention().toMillis()) {
-                jobs.remove(job.id);
+                // Files first: a client that sees the check gone finds nothing of it left.
                 deleteTree(job.dir);
+                jobs.remove(job.id);
             }
         }
         // Parts of uploads that were cut off are Jetty's to delete; anything it left for longer than the retention goes too.
@@ -528,6 +534,25 @@ public final class UnmaskServer implements AutoCloseable {
             throw new ApiError(404, "no such check (finished checks are kept for " + settings.retention().toSeconds() + " s)");
         }
         return job;
+    }
+
+    /**
+     * Reads and drops the body of a request refused before it was read, so that the client, still
+     * sending, gets the answer instead of a reset connection; past {@code limit} bytes the
+     * connection is closed after the answer instead.
+     */
+    private void discardBody(Context ctx, long limit) throws IOException {
+        byte[] sink = new byte[64 * 1024];
+        long left = limit;
+        try (InputStream in = ctx.req().getInputStream()) {
+            int n;
+            while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
+                left -= n;
+            }
+        }
+        if (left <= 0) {
+            ctx.header("Connection", "close");
+        }
     }
 
     private void refuseWhenFull() {

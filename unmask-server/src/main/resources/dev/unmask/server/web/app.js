@@ -59,6 +59,7 @@
   function upload(file) {
     $("result").hidden = true;
     $("upload-progress").value = 0;
+    $("elapsed").textContent = "";
     say("Uploading " + file.name + "…");
     const form = new FormData();
     form.append("file", file, file.name);
@@ -92,14 +93,13 @@
       const r = await api("/v1/checks/" + id);
       if (!r.ok) return say("The check is gone (HTTP " + r.status + ").");
       const c = await r.json();
-      let text;
-      if (c.status === "queued") text = "Queued: position " + c.progress.queue_position + ".";
-      else if (c.status === "running") text = "Analysing… " + Math.round(c.progress.elapsed_s) + " s";
-      else if (c.status === "done") return show(c.report);
-      else return say("The check was " + c.status + ": " + (c.error || "no reason given") + ".");
-      // Only announce changes of state, not every second, so screen readers are not flooded.
-      if (c.status !== last) say(text); else $("status").textContent = text;
-      last = c.status;
+      $("elapsed").textContent = c.status === "done" ? "" : Math.round(c.progress.elapsed_s) + " s since upload";
+      if (c.status === "done") return show(c.report);
+      if (c.status !== "queued" && c.status !== "running") return say("The check was " + c.status + ": " + (c.error || "no reason given") + ".");
+      // The live region hears changes of state only; the seconds tick outside it, so screen readers are not flooded.
+      const text = c.status === "queued" ? "Queued: position " + c.progress.queue_position + "." : "Analysing…";
+      if (text !== last) say(text);
+      last = text;
       await new Promise((ok) => setTimeout(ok, 700));
     }
   }
