@@ -3,6 +3,7 @@ package dev.unmask.cli;
 import dev.unmask.api.Unmask;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.FileNameEncoding;
+import dev.unmask.server.ServeCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Find facial deepfakes with self-supervised Vision Transformers.",
         subcommands = {FeaturesCommand.class, PullCommand.class, ExtractCommand.class, TrainCommand.class, EvalCommand.class,
-                DetectCommand.class, CalibrateCommand.class, DemoCommand.class,
+                DetectCommand.class, CalibrateCommand.class, DemoCommand.class, ServeCommand.class,
                 MetricsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static final int EXIT_USER_ERROR = 2;
