@@ -118,7 +118,7 @@ class ServeCommandTest {
         Files.writeString(dir.resolve("list.csv"), list.toString());
         TrainRequest base = TrainRequest.of(backbone.toString(), dir.resolve("list.csv"), dir.resolve("list.csv"), root, dir.resolve("tiny.unmask"));
         TrainRequest request = new TrainRequest(base.backbone(), "probe", null, "linear", 1024, 0f, 1, false, null, null, 56, 2, 8, null, null,
-                10, 3, base.train(), base.val(), base.root(), base.out(), dir.resolve("cache"), null, false, "ServeCommandTest");
+                10, 3, base.train(), base.val(), base.root(), false, base.out(), dir.resolve("cache"), null, false, "ServeCommandTest");
         TrainReport report = Training.run(request, Progress.SILENT);
         return Path.of(report.detector());
     }
