@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
+import dev.unmask.core.detector.DetectorManifest;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.Hashing;
 import dev.unmask.core.io.StrictJson;
@@ -112,8 +113,11 @@ public final class Detector implements AutoCloseable {
                 }
                 declared = recipe.declared();
             }
-            DetectorInfo info = new DetectorInfo(file.toAbsolutePath().toString(), m.path("approach").asText(), m.path("head").path("features").asText(),
-                    model.threshold(), m.path("backbone").path("name").asText(), m.path("backbone").path("sha256").asText(), contract, declared);
+            DetectorManifest spec = model.spec();
+            JsonNode eer = spec.validation() == null ? null : spec.validation().get("eer");
+            DetectorInfo info = new DetectorInfo(file.toAbsolutePath().toString(), spec.approach(), spec.head().features(), model.threshold(),
+                    spec.backbone().name(), spec.backbone().sha256(), contract, declared,
+                    eer != null && eer.isNumber() && Double.isFinite(eer.asDouble()) ? eer.asDouble() : null);
             return new Detector(file, manager, model, recipe, info, options.preCropped());
         } catch (RuntimeException e) {
             if (model != null) {

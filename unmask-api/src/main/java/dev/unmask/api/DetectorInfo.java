@@ -15,7 +15,9 @@ import java.util.Map;
  * @param backboneSha256       SHA-256 of the backbone's weights the detector was trained on
  * @param cropContract         how faces are found and cropped, as check reproduces it
  * @param cropContractDeclared whether the detector declared its crops (false: assumed)
+ * @param validationEer        the EER on its validation data when its threshold was chosen, or null
+ *                             when the file does not record one
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record DetectorInfo(String path, String approach, String features, double threshold, String backbone, String backboneSha256,
-        Map<String, Object> cropContract, boolean cropContractDeclared) {}
+        Map<String, Object> cropContract, boolean cropContractDeclared, Double validationEer) {}

@@ -44,9 +44,8 @@ public final class Evaluation {
         List<dev.unmask.core.detector.TrainingLog.Epoch> trainingLog;
         try (NDManager m = NDManager.newBaseManager(); dev.unmask.core.detector.Detector d = dev.unmask.core.detector.Detector.load(detectorFile, backbone, m)) {
             trainingLog = d.trainingLog();
-            info = new EvalReport.EvaluatedDetector(detectorFile.toAbsolutePath().toString(), d.manifest().path("approach").asText(),
-                    d.manifest().path("head").path("features").asText(), d.threshold(), d.manifest().path("backbone").path("sha256").asText(),
-                    d.manifest().path("crop_contract"));
+            info = new EvalReport.EvaluatedDetector(detectorFile.toAbsolutePath().toString(), d.spec().approach(), d.spec().head().features(),
+                    d.threshold(), d.spec().backbone().sha256(), d.manifest().path("crop_contract"));
             for (int li = 0; li < lists.size(); li++) {
                 Datalist list = lists.get(li);
                 String name = listName(li);

@@ -392,6 +392,7 @@ public final class UnmaskServer implements AutoCloseable {
         out.put("backbone", i.backbone());
         out.put("backbone_sha256", i.backboneSha256());
         out.put("crop_contract", i.cropContract());
+        out.put("validation_eer", i.validationEer());
         out.put("crop_contract_declared", i.cropContractDeclared());
         json(ctx, 200, out);
     }

@@ -48,7 +48,8 @@
       const facts = $("detector");
       facts.textContent = "";
       const rows = [["Backbone", d.backbone], ["Approach", d.approach + (d.features ? " (" + d.features + " features)" : "")],
-        ["Threshold", Number(d.threshold).toFixed(3)], ["Detector file", d.file],
+        ["Threshold", Number(d.threshold).toFixed(3)],
+        ["Validation EER", d.validation_eer == null ? "not recorded" : (100 * Number(d.validation_eer)).toFixed(1) + " %"], ["Detector file", d.file],
         ["Backbone SHA-256", d.backbone_sha256 || "not recorded"], ["Face crops", d.crop_contract_declared ? "as declared by the detector" : "assumed"]];
       rows.forEach(([k, v]) => { facts.append(el("dt", {}, k), el("dd", {}, v == null ? "unknown" : String(v))); });
     } catch (e) {
