@@ -25,8 +25,7 @@ import java.util.TreeMap;
 /**
  * One Vision Transformer for every checkpoint family (DINOv2 with and without registers, DINO v1,
  * MAE, supervised timm and transformers ViTs, CLIP image towers, DINOv3 with RoPE), driven by a
- * {@link ViTConfig}. Weights are in
- * canonical names; {@link ViTLoader} converts checkpoints into them.
+ * {@link ViTConfig}. Weights are in canonical names; {@link ViTLoader} converts checkpoints into them.
  *
  * <p>Every block runs in its own NDManager scope: DJL places an op's result in the manager of its
  * first input, so without scoping all intermediates of a forward pass pile up until the caller's
