@@ -56,7 +56,7 @@ public final class ResearchLayout implements CheckpointLayout {
         }
         if (s.equals("cls_token") || s.equals("pos_embed") || s.equals("register_tokens")
                 || s.equals("patch_embed.proj.weight") || s.equals("patch_embed.proj.bias")
-                || s.equals("norm.weight") || s.equals("norm.bias")
+                || s.equals("norm.weight") || s.equals("norm.bias") || s.equals("norm_pre.weight") || s.equals("norm_pre.bias")
                 || s.equals("head.weight") || s.equals("head.bias") || BLOCK.matcher(s).matches()) {
             return Target.whole(s);
         }

@@ -313,9 +313,12 @@ public final class ViTConfigs {
      */
     private static Spec timm(String arch, Matcher m, Args a, int numClasses, float[] mean, float[] std, int cfgInput, String where) {
         String suffix = m.group(3) == null ? "" : m.group(3);
-        if (suffix.contains("clip") || suffix.contains("siglip") || suffix.contains("eva")) {
-            throw new UserError(where + ": unsupported architecture \"" + arch + "\" (CLIP-style towers are not supported yet)");
+        if (suffix.contains("siglip") || suffix.contains("eva") || suffix.contains("dinov3")) {
+            throw new UserError(where + ": unsupported architecture \"" + arch + "\" (timm's SigLIP, EVA and DINOv3 towers are not supported yet)");
         }
+        // timm's CLIP image towers (vit_*_clip_*): pre-norm, nn.LayerNorm's eps 1e-5, QuickGELU
+        // only for the *_clip_quickgelu_* names (OpenAI's weights).
+        boolean clip = suffix.startsWith("_clip");
         ViTVariant row = ViTVariant.byTimmName(arch).orElse(null);
         int namePatch = Integer.parseInt(m.group(2));
         int nameImg;
@@ -341,9 +344,13 @@ public final class ViTConfigs {
         if (!a.bool("class_token", true)) {
             throw new UserError(where + ": models without a class token are not supported");
         }
-        if (a.bool("pre_norm", false)) {
-            throw new UserError(where + ": pre_norm ViTs (CLIP towers) are not supported yet");
-        }
+        boolean preNorm = a.bool("pre_norm", clip);
+        String act = a.text("act_layer", suffix.contains("quickgelu") ? "quick_gelu" : "gelu");
+        Mlp.Activation activation = switch (act) {
+            case "quick_gelu" -> Mlp.Activation.QUICK_GELU;
+            case "gelu" -> Mlp.Activation.GELU;
+            default -> throw new UserError(where + ": act_layer \"" + StrictJson.oneLine(act) + "\" is not supported (gelu or quick_gelu)");
+        };
         String pool = a.text("global_pool", "token");
         if (!pool.equals("token")) {
             throw new UserError(where + ": global_pool \"" + pool + "\" is not supported (only \"token\")");
@@ -356,7 +363,7 @@ public final class ViTConfigs {
                 .mlpHidden((int) (d * ratio)).swiglu(row.swiglu()).patchSize(patch).inChans(a.intv("in_chans", 3)).positionsTrainedAt(img)
                 .posPrefix(noEmbedClass ? 0 : 1 + regs).numRegisters(regs).layerScale(initValues != 0).qkvBias(a.bool("qkv_bias", true))
                 .resampling(PositionResampling.TIMM).numClasses(numClasses).imageSize(cfgInput > 0 ? cfgInput : Math.min(img, 224))
-                .normalization(mean, std).build();
+                .normalization(mean, std).preNorm(preNorm).patchBias(!preNorm).activation(activation).normEps(clip ? 1e-5f : 1e-6f).build();
         return new Spec(cfg, ResearchLayout.TIMM);
     }
 
