@@ -16,6 +16,8 @@ public final class ResearchLayout implements CheckpointLayout {
 
     private static final Pattern SPLIT_SWIGLU = Pattern.compile("^blocks\\.(\\d+)\\.mlp\\.w([12])\\.(weight|bias)$");
 
+    private static final Pattern EVA = Pattern.compile("^blocks\\.(\\d+)\\.(attn\\.[qkv]_bias|gamma_1|gamma_2)$");
+
     private final String name;
 
     private ResearchLayout(String name) {
@@ -47,6 +49,18 @@ public final class ResearchLayout implements CheckpointLayout {
         // DINOv3's bias mask only ever zeroes the key third of the qkv bias, which the configuration's keyBias does.
         if (s.equals("mask_token") || s.startsWith("decoder_") || s.startsWith("decoder.") || s.matches("^blocks\\.\\d+\\.attn\\.qkv\\.bias_mask$")) {
             return IGNORED;
+        }
+        // timm's Eva (its DINOv3 port): separate q and v biases (no key bias), gamma_1/2 for LayerScale.
+        Matcher eva = EVA.matcher(s);
+        if (eva.matches()) {
+            String b = "blocks." + eva.group(1) + ".";
+            return switch (eva.group(2)) {
+                case "attn.q_bias" -> new Target(b + "attn.qkv.bias", 0, 3);
+                case "attn.k_bias" -> IGNORED;
+                case "attn.v_bias" -> new Target(b + "attn.qkv.bias", 2, 3);
+                case "gamma_1" -> Target.whole(b + "ls1.gamma");
+                default -> Target.whole(b + "ls2.gamma");
+            };
         }
         if (s.equals("reg_token") || s.equals("storage_tokens")) {
             return Target.whole("register_tokens");

@@ -302,9 +302,44 @@ public final class ViTConfigs {
         }
         Matcher m;
         if ((m = TIMM_VIT.matcher(arch)).matches()) {
+            String suffix = m.group(3) == null ? "" : m.group(3);
+            if (suffix.equals("_dinov3") || suffix.equals("_dinov3_qkvb")) {
+                return timmDinov3(arch, m, a, numClasses, mean, std, cfgInput, suffix.endsWith("_qkvb"), where);
+            }
             return timm(arch, m, a, numClasses, mean, std, cfgInput, where);
         }
         throw new UserError(where + ": unsupported architecture \"" + StrictJson.oneLine(arch) + "\"");
+    }
+
+    /**
+     * timm's DINOv3 port (its Eva model, {@code vit_*_patch16_dinov3[_qkvb]}): the shape of the
+     * DINOv3 row of its size, RoPE with periods computed in float32 from {@code rope_temperature},
+     * q and v biases only where the name or {@code qkv_bias} asks for them, never a key bias.
+     */
+    private static Spec timmDinov3(String arch, Matcher m, Args a, int numClasses, float[] mean, float[] std, int cfgInput, boolean qkvb,
+            String where) {
+        ViTVariant row = switch (m.group(1)) {
+            case "small" -> ViTVariant.DINOV3_VITS16;
+            case "base" -> ViTVariant.DINOV3_VITB16;
+            case "large" -> ViTVariant.DINOV3_VITL16;
+            default -> throw new UserError(where + ": unsupported architecture \"" + StrictJson.oneLine(arch)
+                    + "\" (of timm's DINOv3 models only small, base and large are supported)");
+        };
+        if (a.bool("swiglu_mlp", false) || a.bool("use_fc_norm", false) || a.bool("use_abs_pos_emb", false) || !a.bool("use_rot_pos_emb", true)) {
+            throw new UserError(where + ": " + arch + " with swiglu_mlp, use_fc_norm, use_abs_pos_emb or without use_rot_pos_emb is not supported");
+        }
+        if (!a.text("rope_type", "dinov3").equals("dinov3") || !a.bool("rope_rotate_half", true)) {
+            throw new UserError(where + ": only rope_type \"dinov3\" with rope_rotate_half is supported");
+        }
+        int d = a.intv("embed_dim", row.width());
+        int img = a.imgSize("img_size", row.imageSize());
+        double init = a.num("init_values", 1e-5);
+        ViTConfig cfg = ViTConfig.builder().family("dinov3").embedDim(d).depth(a.intv("depth", row.depth())).numHeads(a.intv("num_heads", row.heads()))
+                .mlpHidden((int) (d * a.num("mlp_ratio", row.mlpRatio()))).patchSize(a.intv("patch_size", row.patch())).inChans(a.intv("in_chans", 3))
+                .positionsTrainedAt(img).numRegisters(a.intv("num_reg_tokens", row.registers())).layerScale(init != 0)
+                .qkvBias(a.bool("qkv_bias", qkvb)).keyBias(false).normEps(1e-5f).rope((float) a.num("rope_temperature", 100.0), false)
+                .resampling(PositionResampling.TIMM).numClasses(numClasses).imageSize(cfgInput > 0 ? cfgInput : img).normalization(mean, std).build();
+        return new Spec(cfg, ResearchLayout.TIMM);
     }
 
     /**
@@ -314,7 +349,7 @@ public final class ViTConfigs {
     private static Spec timm(String arch, Matcher m, Args a, int numClasses, float[] mean, float[] std, int cfgInput, String where) {
         String suffix = m.group(3) == null ? "" : m.group(3);
         if (suffix.contains("siglip") || suffix.contains("eva") || suffix.contains("dinov3")) {
-            throw new UserError(where + ": unsupported architecture \"" + arch + "\" (timm's SigLIP, EVA and DINOv3 towers are not supported yet)");
+            throw new UserError(where + ": unsupported architecture \"" + arch + "\" (timm's SigLIP, EVA and other DINOv3 towers are not supported)");
         }
         // timm's CLIP image towers (vit_*_clip_*): pre-norm, nn.LayerNorm's eps 1e-5, QuickGELU
         // only for the *_clip_quickgelu_* names (OpenAI's weights).

@@ -387,4 +387,49 @@ class CheckpointLayoutsTest {
                     .isGreaterThan(1e-4);
         }
     }
+
+    @Test
+    void dinov3ResearchCheckpointInTimmLayoutComputesItsRopePeriods() throws Exception {
+        // timm's Eva port: q_bias and v_bias apart (the key bias has no tensor), gamma_1/2,
+        // reg_token, periods recomputed in float32 as transformers does.
+        Map<String, Tensor> src = read(Golden.dir("dinov3_orig_rect"));
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        int d = 64;
+        src.forEach((k, t) -> {
+            Matcher m = BLOCK.matcher(k);
+            if (m.matches()) {
+                String b = "blocks." + m.group(1) + ".";
+                switch (m.group(2)) {
+                    case "attn.qkv.bias_mask" -> { }
+                    case "attn.qkv.bias" -> {
+                        out.put(b + "attn.q_bias", new Tensor(new long[] {d}, Arrays.copyOfRange(t.data(), 0, d)));
+                        out.put(b + "attn.v_bias", new Tensor(new long[] {d}, Arrays.copyOfRange(t.data(), 2 * d, 3 * d)));
+                    }
+                    case "ls1.gamma" -> out.put(b + "gamma_1", t);
+                    case "ls2.gamma" -> out.put(b + "gamma_2", t);
+                    default -> out.put(k, t);
+                }
+                return;
+            }
+            switch (k) {
+                case "storage_tokens" -> out.put("reg_token", t);
+                case "mask_token", "rope_embed.periods" -> { }
+                default -> out.put(k, t);
+            }
+        });
+        Path dir = writeModel("timm_dinov3", """
+                {"architecture": "vit_small_patch16_dinov3_qkvb", "num_classes": 0,
+                 "model_args": {"img_size": 64, "embed_dim": 64, "depth": 2, "num_heads": 4},
+                 "pretrained_cfg": {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}}
+                """, out);
+        JsonNode alt = Golden.expected("dinov3_orig_rect").get("alt_recomputed_fp32_periods");
+        try (NDManager m = NDManager.newBaseManager(); VisionTransformer vit = ModelDirectory.open(dir).loadViT(m)) {
+            int[][][] rgb = ImageTensor.readRgb(Golden.dir("dinov3_orig_rect").resolve("input.png"));
+            NDArray x = m.create(ImageTensor.normalize(rgb, vit.config().mean(), vit.config().std()), new Shape(1, 3, 64, 96));
+            ViTFeatures f = vit.features(x, 1, false, false);
+            assertThat(Golden.relativeError(f.clsFinal().toFloatArray(), Golden.flat(alt.get("cls_final")))).isLessThan(1e-4);
+            assertThat(Golden.relativeError(f.patchTokens().mean(new int[] {1}).toFloatArray(), Golden.flat(alt.get("patch_mean_final"))))
+                    .isLessThan(1e-4);
+        }
+    }
 }
