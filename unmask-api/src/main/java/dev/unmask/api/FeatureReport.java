@@ -17,15 +17,16 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param attnLastCls    last block's attention, CLS query to patch keys, [heads][patches]
  * @param regFinal       final normed register tokens
  * @param logits         the checkpoint's own classifier output, where it has one
+ * @param imageEmbeds    CLIP's image embedding (final normed CLS through the visual projection), where the checkpoint has one
  * @param tokensFinal    every final normed token, when asked for
  * @param features       a ConvNet's pooled pre-classifier features
  * @param model          what ran, in words (not in the JSON)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"schema_version", "cls_final", "cls_last4", "patch_mean_final", "attn_last_cls", "reg_final", "logits", "tokens_final", "features"})
+@JsonPropertyOrder({"schema_version", "cls_final", "cls_last4", "patch_mean_final", "attn_last_cls", "reg_final", "logits", "image_embeds", "tokens_final", "features"})
 public record FeatureReport(int schemaVersion, float[] clsFinal, float[][] clsLast4, float[] patchMeanFinal, float[][] attnLastCls,
-        float[][] regFinal, float[] logits, float[][] tokensFinal, float[] features, @JsonIgnore Model model) {
+        float[][] regFinal, float[] logits, float[] imageEmbeds, float[][] tokensFinal, float[] features, @JsonIgnore Model model) {
 
     /**
      * @param description family and sizes in words

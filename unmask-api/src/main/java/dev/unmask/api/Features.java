@@ -44,6 +44,7 @@ public final class Features {
         requireFinite(md.dir(), "attn_last_cls", r.attnLastCls());
         requireFinite(md.dir(), "reg_final", r.regFinal());
         requireFinite(md.dir(), "logits", r.logits());
+        requireFinite(md.dir(), "image_embeds", r.imageEmbeds());
         requireFinite(md.dir(), "tokens_final", r.tokensFinal());
         requireFinite(md.dir(), "features", r.features());
         return r;
@@ -84,10 +85,11 @@ public final class Features {
             NDArray x = m.create(ImageTensor.normalize(rgb, cfg.mean(), cfg.std()), new Shape(1, 3, h, w));
             ViTFeatures f = vit.features(x, 4, false, true);
             NDArray logits = vit.logits(f);
+            NDArray embeds = vit.imageEmbeds(f);
             FeatureReport r = new FeatureReport(Unmask.SCHEMA_VERSION, f.clsFinal().toFloatArray(), rows(f.clsLast().toFloatArray(), cfg.embedDim()),
                     f.patchTokens().mean(new int[] {1}).toFloatArray(), rows(f.attentionClsToPatches().toFloatArray(), f.gridH() * f.gridW()),
                     cfg.numRegisters() > 0 ? rows(f.registers().toFloatArray(), cfg.embedDim()) : null, logits == null ? null : logits.toFloatArray(),
-                    tokens ? rows(f.tokens().toFloatArray(), cfg.embedDim()) : null, null,
+                    embeds == null ? null : embeds.toFloatArray(), tokens ? rows(f.tokens().toFloatArray(), cfg.embedDim()) : null, null,
                     new FeatureReport.Model(String.format("%s (%s, dim %d, depth %d, heads %d, patch %d, registers %d)", md.dir(), cfg.family(),
                             cfg.embedDim(), cfg.depth(), cfg.numHeads(), cfg.patchSize(), cfg.numRegisters()), w, h, f.gridW(), f.gridH(),
                             (loaded - start) / 1e9, (System.nanoTime() - loaded) / 1e9));
@@ -105,7 +107,7 @@ public final class Features {
             long loaded = System.nanoTime();
             NDArray x = m.create(ImageTensor.normalize(rgb, norm.mean(), norm.std()), new Shape(1, 3, h, w));
             ConvNetFeatures f = net.forward(x, 0);
-            return new FeatureReport(Unmask.SCHEMA_VERSION, null, null, null, null, null, f.logits() == null ? null : f.logits().toFloatArray(), null,
+            return new FeatureReport(Unmask.SCHEMA_VERSION, null, null, null, null, null, f.logits() == null ? null : f.logits().toFloatArray(), null, null,
                     f.pooled().toFloatArray(), new FeatureReport.Model(String.format("%s (%s, %d features, %d classes)", md.dir(), net.architecture(),
                     net.numFeatures(), net.numClasses()), w, h, 0, 0, (loaded - start) / 1e9, (System.nanoTime() - loaded) / 1e9));
         }

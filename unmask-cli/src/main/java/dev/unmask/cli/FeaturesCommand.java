@@ -40,7 +40,7 @@ final class FeaturesCommand implements Callable<Integer> {
         resize = value;
     }
 
-    @Option(names = "--json", description = "Print JSON: cls_final, cls_last4, patch_mean_final, attn_last_cls (+ reg_final, logits).")
+    @Option(names = "--json", description = "Print JSON: cls_final, cls_last4, patch_mean_final, attn_last_cls (+ reg_final, logits, image_embeds).")
     boolean json;
 
     @Option(names = "--tokens", description = "Also print tokens_final (all final normed tokens).")
@@ -72,6 +72,9 @@ final class FeaturesCommand implements Callable<Integer> {
             o.printf("image      %s (%dx%d -> %dx%d patches)%n", img, m.width(), m.height(), m.gridW(), m.gridH());
             o.printf("cls_final  [%d] norm %.4f, first %s%n", f.clsFinal().length, norm(f.clsFinal()), head(f.clsFinal()));
             o.printf("attention  last block, %d heads x %d patches%n", f.attnLastCls().length, m.gridW() * m.gridH());
+        }
+        if (f.imageEmbeds() != null) {
+            o.printf("image_embeds [%d] norm %.4f, first %s%n", f.imageEmbeds().length, norm(f.imageEmbeds()), head(f.imageEmbeds()));
         }
         if (f.logits() != null) {
             o.printf("logits     %s%n", head(f.logits()));

@@ -55,7 +55,7 @@ class FeaturesCommandTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode got = new ObjectMapper().readTree(r.out());
         JsonNode exp = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
-        for (String key : new String[] {"cls_final", "cls_last4", "patch_mean_final", "attn_last_cls", "reg_final", "logits"}) {
+        for (String key : new String[] {"cls_final", "cls_last4", "patch_mean_final", "attn_last_cls", "reg_final", "logits", "image_embeds"}) {
             if (exp.has(key)) {
                 assertThat(got.has(key)).as(key).isTrue();
                 assertThat(relErr(flat(got.get(key)), flat(exp.get(key)))).as(key).isLessThanOrEqualTo(1e-4);

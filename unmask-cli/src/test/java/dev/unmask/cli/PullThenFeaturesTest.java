@@ -51,4 +51,39 @@ class PullThenFeaturesTest {
             }
         }
     }
+
+    @Test
+    void aPulledClipRepoBringsItsPreprocessorConfigAndPrintsImageEmbeds(@TempDir Path tmp) throws Exception {
+        Path golden = FeaturesCommandTest.golden("clip_hf_full");
+        try (FakeHub hub = new FakeHub()) {
+            Map<String, byte[]> files = new LinkedHashMap<>();
+            for (String f : List.of("config.json", "model.safetensors", "preprocessor_config.json")) {
+                files.put(f, Files.readAllBytes(golden.resolve(f)));
+            }
+            hub.repo("openai/clip-vit-base-patch16").commit("main", files);
+            System.setProperty(HubSettings.ENDPOINT_PROPERTY, hub.endpoint());
+            System.setProperty(HubSettings.HOME_PROPERTY, tmp.resolve("home").toString());
+            System.setProperty(HubSettings.HF_CACHE_PROPERTY, tmp.resolve("hf").toString());
+            System.setProperty(HubSettings.TOKEN_PROPERTY, "");
+
+            CliRun pull = CliRun.of("pull", "clip_vitb16");
+            assertThat(pull.exitCode()).as(pull.err()).isZero();
+            Path snapshot = Path.of(pull.out().strip());
+            assertThat(snapshot.resolve("preprocessor_config.json")).hasSameBinaryContentAs(golden.resolve("preprocessor_config.json"));
+
+            CliRun features = CliRun.of("features", "--model", "clip_vitb16", "--image", golden.resolve("input.png").toString(), "--json");
+            assertThat(features.exitCode()).as(features.err()).isZero();
+            JsonNode got = new ObjectMapper().readTree(features.out());
+            JsonNode exp = new ObjectMapper().readTree(golden.resolve("expected.json").toFile());
+            for (String key : List.of("cls_final", "image_embeds")) {
+                assertThat(FeaturesCommandTest.relErr(FeaturesCommandTest.flat(got.get(key)), FeaturesCommandTest.flat(exp.get(key))))
+                        .as(key).isLessThanOrEqualTo(1e-4);
+            }
+        } finally {
+            for (String p : List.of(HubSettings.ENDPOINT_PROPERTY, HubSettings.HOME_PROPERTY,
+                    HubSettings.HF_CACHE_PROPERTY, HubSettings.TOKEN_PROPERTY)) {
+                System.clearProperty(p);
+            }
+        }
+    }
 }

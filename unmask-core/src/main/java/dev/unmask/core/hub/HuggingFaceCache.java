@@ -39,6 +39,9 @@ final class HuggingFaceCache {
         }
         List<String> files = new ArrayList<>();
         files.add(WeightFiles.CONFIG);
+        if (Files.isRegularFile(dir.resolve(WeightFiles.PREPROCESSOR))) {
+            files.add(WeightFiles.PREPROCESSOR);
+        }
         if (Files.isRegularFile(dir.resolve(WeightFiles.SINGLE))) {
             files.add(WeightFiles.SINGLE);
             return Optional.of(files);

@@ -111,6 +111,10 @@ public final class ModelPuller {
         Path dir = cache.snapshotDir(repo, commit);
         List<PulledSnapshot.PulledFile> files = new ArrayList<>();
         long[] downloaded = {0};
+        Optional<HubClient.FileMetadata> preprocessor = headPinned(repo, commit, WeightFiles.PREPROCESSOR);
+        if (preprocessor.isPresent()) {
+            files.add(fetch(repo, commit, preprocessor.get(), dir, downloaded));
+        }
         Optional<HubClient.FileMetadata> single = headPinned(repo, commit, WeightFiles.SINGLE);
         if (single.isPresent()) {
             checkDiskSpace(repo, dir, List.of(config, single.get()));

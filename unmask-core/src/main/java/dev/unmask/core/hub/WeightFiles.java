@@ -10,6 +10,8 @@ import java.util.TreeSet;
 /** The files that make a model directory, as the Hub lays them out. */
 final class WeightFiles {
     static final String CONFIG = "config.json";
+    /** transformers' image preprocessing (mean, std), beside the config where the repo has one. */
+    static final String PREPROCESSOR = dev.unmask.core.model.ModelDirectory.PREPROCESSOR;
     static final String SINGLE = "model.safetensors";
     static final String INDEX = "model.safetensors.index.json";
     /** Pickle weights: recognised only to refuse them with advice, never fetched. */

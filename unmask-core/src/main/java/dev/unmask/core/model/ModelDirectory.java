@@ -4,6 +4,7 @@ import dev.unmask.core.image.Normalization;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.checkpoint.SafeTensors;
 import dev.unmask.core.convnet.ConvNet;
@@ -96,9 +97,30 @@ public final class ModelDirectory {
         }
     }
 
+    /**
+     * The ViT's configuration; a transformers repo's {@code preprocessor_config.json} (the old
+     * CLIPFeatureExtractor and the newer image-processor files alike) supplies its mean and std,
+     * which the model config does not carry.
+     */
     public ViTConfigs.Spec vitSpec() {
-        return ViTConfigs.parse(config, dir.resolve("config.json").toString());
+        ViTConfigs.Spec spec = ViTConfigs.parse(config, dir.resolve("config.json").toString());
+        Path pre = dir.resolve(PREPROCESSOR);
+        if (!config.has("model_type") || !Files.isRegularFile(pre)) {
+            return spec;
+        }
+        JsonNode p = StrictJson.read(pre);
+        if (!p.isObject() || !p.has("image_mean") && !p.has("image_std")) {
+            return spec;
+        }
+        ObjectNode asTimm = StrictJson.mapper().createObjectNode();
+        asTimm.putObject("pretrained_cfg").set("mean", p.get("image_mean"));
+        ((ObjectNode) asTimm.get("pretrained_cfg")).set("std", p.get("image_std"));
+        Normalization n = Normalization.fromConfig(asTimm, pre.toString());
+        return new ViTConfigs.Spec(spec.config().toBuilder().normalization(n.mean(), n.std()).build(), spec.layout());
     }
+
+    /** transformers' image preprocessing settings beside config.json. */
+    public static final String PREPROCESSOR = "preprocessor_config.json";
 
     public SafeTensors openWeights() {
         return SafeTensors.openDirectory(dir);

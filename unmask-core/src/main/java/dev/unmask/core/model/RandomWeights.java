@@ -29,10 +29,15 @@ public final class RandomWeights {
                 n = Math.multiplyExact(n, (int) d);
             }
             float[] v = new float[n];
+            if (name.equals("rope.periods")) {
+                // Not a learned weight: the periods the research code stores.
+                out.put(name, dev.unmask.core.vit.layers.Rope.periods(config.ropeTheta(), config.headDim()));
+                continue;
+            }
             double fanIn = s.length >= 2 ? (double) n / s[0] : 1;
             for (int i = 0; i < n; i++) {
                 double g = gaussian(rnd);
-                if (name.endsWith("norm1.weight") || name.endsWith("norm2.weight") || name.equals("norm.weight")) {
+                if (name.endsWith("norm1.weight") || name.endsWith("norm2.weight") || name.equals("norm.weight") || name.equals("norm_pre.weight")) {
                     v[i] = (float) (1 + 0.1 * g);
                 } else if (name.endsWith("gamma")) {
                     v[i] = (float) (0.5 + 0.2 * g);

@@ -1,6 +1,7 @@
 package dev.unmask.core.vit;
 
 import dev.unmask.core.image.Normalization;
+import dev.unmask.core.vit.layers.Mlp;
 import dev.unmask.core.vit.layers.PositionResampling;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,6 +17,17 @@ import java.util.Map;
  * @param mlpHidden      output width of the first feed-forward projection (2× for SwiGLU)
  * @param resampling     how the position grid is resized for another input size
  * @param imageSize      the input side the checkpoint was trained at (default input size)
+ * @param activation     the feed-forward nonlinearity (exact GELU; CLIP's QuickGELU); SwiGLU ignores it
+ * @param preNorm        a LayerNorm ({@code norm_pre}) on the embedded tokens before block 0 (CLIP's ln_pre)
+ * @param patchBias      the patch embedding has a bias (CLIP's has none)
+ * @param projectionDim  width of a bias-free projection of the final normed CLS ({@code proj.weight},
+ *                       CLIP's visual_projection), or 0 without one
+ * @param ropeTheta      0: learned absolute positions ({@code pos_embed}); otherwise DINOv3's axial
+ *                       RoPE on the patch tokens with this base, and no position table
+ * @param ropeStoredPeriods the checkpoint stores the RoPE periods ({@code rope.periods}; DINOv3's
+ *                       research files hold them rounded to bfloat16) instead of computing them
+ * @param keyBias        the key third of the qkv bias is used; false: it is zero whatever the
+ *                       checkpoint holds (DINOv3's bias mask; transformers stores no key bias)
  */
 public record ViTConfig(
         String family,
@@ -36,7 +48,14 @@ public record ViTConfig(
         int numClasses,
         int imageSize,
         float[] mean,
-        float[] std) {
+        float[] std,
+        Mlp.Activation activation,
+        boolean preNorm,
+        boolean patchBias,
+        int projectionDim,
+        float ropeTheta,
+        boolean ropeStoredPeriods,
+        boolean keyBias) {
 
     public static final float[] IMAGENET_MEAN = Normalization.IMAGENET.mean();
     public static final float[] IMAGENET_STD = Normalization.IMAGENET.std();
@@ -68,6 +87,26 @@ public record ViTConfig(
         }
         mean = mean.clone();
         std = std.clone();
+        if (activation == null) {
+            throw new IllegalArgumentException("a ViT configuration needs an activation");
+        }
+        if (projectionDim < 0 || projectionDim > 65536) {
+            throw new IllegalArgumentException("projection_dim " + projectionDim + " out of range");
+        }
+        if (!(ropeTheta >= 0) || !Float.isFinite(ropeTheta) || (ropeTheta > 0 && (embedDim / numHeads) % 4 != 0)) {
+            throw new IllegalArgumentException("RoPE needs a finite positive base and a head dimension divisible by 4");
+        }
+        if (ropeStoredPeriods && ropeTheta == 0) {
+            throw new IllegalArgumentException("stored RoPE periods without RoPE");
+        }
+        if (!keyBias && !qkvBias) {
+            keyBias = true;
+        }
+    }
+
+    /** True when positions come from RoPE and there is no learned position table. */
+    public boolean rope() {
+        return ropeTheta > 0;
     }
 
     /** A builder with the common defaults: 3 channels, CLS-only position prefix, qkv bias, eps 1e-6, ImageNet statistics, 224 px input. */
@@ -97,6 +136,13 @@ public record ViTConfig(
         b.imageSize = imageSize;
         b.mean = mean;
         b.std = std;
+        b.activation = activation;
+        b.preNorm = preNorm;
+        b.patchBias = patchBias;
+        b.projectionDim = projectionDim;
+        b.ropeTheta = ropeTheta;
+        b.ropeStoredPeriods = ropeStoredPeriods;
+        b.keyBias = keyBias;
         return b;
     }
 
@@ -122,8 +168,47 @@ public record ViTConfig(
         private int imageSize = 224;
         private float[] mean = IMAGENET_MEAN;
         private float[] std = IMAGENET_STD;
+        private Mlp.Activation activation = Mlp.Activation.GELU;
+        private boolean preNorm;
+        private boolean patchBias = true;
+        private int projectionDim;
+        private float ropeTheta;
+        private boolean ropeStoredPeriods;
+        private boolean keyBias = true;
 
         private Builder() {}
+
+        public Builder activation(Mlp.Activation v) {
+            activation = v;
+            return this;
+        }
+
+        public Builder preNorm(boolean v) {
+            preNorm = v;
+            return this;
+        }
+
+        public Builder patchBias(boolean v) {
+            patchBias = v;
+            return this;
+        }
+
+        public Builder projectionDim(int v) {
+            projectionDim = v;
+            return this;
+        }
+
+        /** DINOv3's axial RoPE with base {@code theta} instead of a learned position table. */
+        public Builder rope(float theta, boolean storedPeriods) {
+            ropeTheta = theta;
+            ropeStoredPeriods = storedPeriods;
+            return this;
+        }
+
+        public Builder keyBias(boolean v) {
+            keyBias = v;
+            return this;
+        }
 
         public Builder family(String v) {
             family = v;
@@ -241,7 +326,8 @@ public record ViTConfig(
                 grid = posTrainedImage / patchSize;
             }
             return new ViTConfig(family, embedDim, depth, numHeads, mlpHidden, swiglu, patchSize, inChans, grid, posPrefix,
-                    numRegisters, layerScale, qkvBias, normEps, resampling, numClasses, imageSize, mean, std);
+                    numRegisters, layerScale, qkvBias, normEps, resampling, numClasses, imageSize, mean, std,
+                    activation, preNorm, patchBias, projectionDim, ropeTheta, ropeStoredPeriods, keyBias);
         }
     }
 
@@ -267,9 +353,21 @@ public record ViTConfig(
         if (numRegisters > 0) {
             p.put("register_tokens", new long[] {1, numRegisters, d});
         }
-        p.put("pos_embed", new long[] {1, posPrefix + (long) posGrid * posGrid, d});
+        if (rope()) {
+            if (ropeStoredPeriods) {
+                p.put("rope.periods", new long[] {headDim() / 4});
+            }
+        } else {
+            p.put("pos_embed", new long[] {1, posPrefix + (long) posGrid * posGrid, d});
+        }
         p.put("patch_embed.proj.weight", new long[] {d, inChans, patchSize, patchSize});
-        p.put("patch_embed.proj.bias", new long[] {d});
+        if (patchBias) {
+            p.put("patch_embed.proj.bias", new long[] {d});
+        }
+        if (preNorm) {
+            p.put("norm_pre.weight", new long[] {d});
+            p.put("norm_pre.bias", new long[] {d});
+        }
         for (int i = 0; i < depth; i++) {
             String b = "blocks." + i + ".";
             p.put(b + "norm1.weight", new long[] {d});
@@ -295,6 +393,9 @@ public record ViTConfig(
         }
         p.put("norm.weight", new long[] {d});
         p.put("norm.bias", new long[] {d});
+        if (projectionDim > 0) {
+            p.put("proj.weight", new long[] {projectionDim, d});
+        }
         if (numClasses > 0) {
             p.put("head.weight", new long[] {numClasses, d});
             p.put("head.bias", new long[] {numClasses});

@@ -8,6 +8,7 @@ import dev.unmask.core.checkpoint.ResearchLayout;
 import dev.unmask.core.checkpoint.TransformersLayout;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.image.Normalization;
+import dev.unmask.core.vit.layers.Mlp;
 import dev.unmask.core.vit.layers.PositionResampling;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -70,7 +71,24 @@ public final class ViTConfigs {
     private static Spec transformers(JsonNode c, String where) {
         String type = text(c, "model_type", null);
         Args a = new Args(c, where);
-        // All four families use exact (erf) GELU; another activation would silently change every output.
+        switch (type) {
+            case "clip_vision_model":
+                return clip(a, 0, where);
+            case "clip": {
+                JsonNode vision = c.get("vision_config");
+                if (vision != null && !vision.isNull() && !vision.isObject()) {
+                    throw new UserError(where + ": \"vision_config\" is not an object");
+                }
+                Args v = new Args(vision != null && vision.isObject() ? vision : StrictJson.mapper().createObjectNode(), where + " vision_config");
+                // transformers' CLIPConfig default projection_dim is 512.
+                return clip(v, a.intv("projection_dim", v.intv("projection_dim", 512)), where);
+            }
+            case "dinov3_vit":
+                return dinov3Transformers(a, where);
+            default:
+                break;
+        }
+        // The remaining families use exact (erf) GELU; another activation would silently change every output.
         String act = a.text("hidden_act", "gelu");
         if (!act.equals("gelu")) {
             throw new UserError(where + ": hidden_act \"" + StrictJson.oneLine(act) + "\" is not supported (only exact \"gelu\")");
@@ -110,8 +128,117 @@ public final class ViTConfigs {
             }
             default:
                 throw new UserError(where + ": unsupported model_type \"" + StrictJson.oneLine(type)
-                        + "\" (supported: dinov2, dinov2_with_registers, vit, vit_mae)");
+                        + "\" (supported: dinov2, dinov2_with_registers, vit, vit_mae, clip_vision_model, clip, dinov3_vit)");
         }
+    }
+
+    /** OpenAI CLIP's image normalisation, for CLIP folders without a preprocessor_config.json. */
+    public static final float[] CLIP_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
+    public static final float[] CLIP_STD = {0.26862954f, 0.26130258f, 0.27577711f};
+
+    /**
+     * CLIP's image tower (OpenAI's VisionTransformer): ln_pre on the embedded tokens, QuickGELU,
+     * LayerNorm eps 1e-5, a patch embedding without bias, post-LN on every token as the final
+     * norm. transformers' defaults (CLIPVisionConfig) are ViT-B/32 at 224.
+     *
+     * @param projection width of visual_projection (a whole CLIPModel), or 0
+     */
+    private static Spec clip(Args a, int projection, String where) {
+        String act = a.text("hidden_act", "quick_gelu");
+        Mlp.Activation activation = switch (act) {
+            case "quick_gelu" -> Mlp.Activation.QUICK_GELU;
+            case "gelu" -> Mlp.Activation.GELU;
+            default -> throw new UserError(where + ": hidden_act \"" + StrictJson.oneLine(act) + "\" is not supported for CLIP (quick_gelu or gelu)");
+        };
+        int d = a.intv("hidden_size", 768);
+        int img = a.intv("image_size", 224);
+        ViTConfig cfg = ViTConfig.builder().family("clip").embedDim(d).depth(a.intv("num_hidden_layers", 12))
+                .numHeads(a.intv("num_attention_heads", 12)).mlpHidden(a.intv("intermediate_size", 3072))
+                .patchSize(a.intv("patch_size", 32)).inChans(a.intv("num_channels", 3)).positionsTrainedAt(img).imageSize(img)
+                .normEps((float) a.num("layer_norm_eps", 1e-5)).activation(activation).preNorm(true).patchBias(false)
+                .projectionDim(projection).resampling(PositionResampling.TIMM).normalization(CLIP_MEAN, CLIP_STD).build();
+        return new Spec(cfg, TransformersLayout.INSTANCE);
+    }
+
+    /**
+     * DINOv3 in transformers' form: RoPE instead of a position table (periods computed from
+     * {@code rope_theta}), registers, layer scale, no key bias. The training-time coordinate
+     * augmentations ({@code pos_embed_shift/jitter/rescale}) are off at inference and ignored.
+     */
+    private static Spec dinov3Transformers(Args a, String where) {
+        ViTVariant v = ViTVariant.DINOV3_VITS16;
+        boolean gated = a.bool("use_gated_mlp", false);
+        String act = a.text("hidden_act", gated ? "silu" : "gelu");
+        if (gated ? !act.equals("silu") : !act.equals("gelu")) {
+            throw new UserError(where + ": hidden_act \"" + StrictJson.oneLine(act) + "\" is not supported for DINOv3"
+                    + (gated ? " with use_gated_mlp (only \"silu\")" : " (only exact \"gelu\")"));
+        }
+        requireTrue(a, "proj_bias", where);
+        requireTrue(a, "mlp_bias", where);
+        if (a.bool("query_bias", true) != a.bool("value_bias", true)) {
+            throw new UserError(where + ": query_bias and value_bias must agree");
+        }
+        int d = a.intv("hidden_size", v.width());
+        int hidden = a.intv("intermediate_size", (int) (d * v.mlpRatio()));
+        int img = a.intv("image_size", v.imageSize());
+        double theta = a.num("rope_theta", 100.0);
+        if (!(theta > 0)) {
+            throw new UserError(where + ": \"rope_theta\" must be positive");
+        }
+        ViTConfig cfg = ViTConfig.builder().family("dinov3").embedDim(d).depth(a.intv("num_hidden_layers", v.depth()))
+                .numHeads(a.intv("num_attention_heads", v.heads())).mlpHidden(gated ? 2 * hidden : hidden).swiglu(gated)
+                .patchSize(a.intv("patch_size", v.patch())).inChans(a.intv("num_channels", 3)).positionsTrainedAt(img).imageSize(img)
+                .numRegisters(a.intv("num_register_tokens", v.registers())).layerScale(true)
+                .qkvBias(a.bool("query_bias", true)).keyBias(a.bool("key_bias", false))
+                .normEps((float) a.num("layer_norm_eps", 1e-5)).rope((float) theta, false)
+                .resampling(PositionResampling.TIMM).build();
+        return new Spec(cfg, gated ? TransformersLayout.GATED_MLP : TransformersLayout.INSTANCE);
+    }
+
+    /**
+     * DINOv3's research constructor ({@code dinov3/hub/backbones.py} entries merged with
+     * {@code model_args}); the stored RoPE periods are used as they are (bfloat16-rounded).
+     */
+    private static ViTConfig.Builder dinov3Research(ViTConfig.Builder b, Args a, ViTVariant hub, int d, String where) {
+        String ffn = a.text("ffn_layer", "mlp");
+        boolean swiglu = ffn.startsWith("swiglu");
+        int hidden = (int) (d * a.num("ffn_ratio", hub.mlpRatio()));
+        if (swiglu) {
+            int align = switch (ffn) {
+                case "swiglu" -> 8;
+                case "swiglu32" -> 32;
+                case "swiglu64" -> 64;
+                case "swiglu128" -> 128;
+                default -> throw new UserError(where + ": unsupported ffn_layer \"" + StrictJson.oneLine(ffn) + "\"");
+            };
+            int h = (int) (hidden * 2.0 / 3.0);
+            hidden = 2 * ((h + align - 1) / align * align);
+        } else if (!ffn.equals("mlp")) {
+            throw new UserError(where + ": unsupported ffn_layer \"" + StrictJson.oneLine(ffn) + "\"");
+        }
+        requireTrue(a, "proj_bias", where);
+        requireTrue(a, "ffn_bias", where);
+        String norm = a.text("norm_layer", "layernormbf16");
+        float eps = switch (norm) {
+            case "layernormbf16" -> 1e-5f;
+            case "layernorm" -> 1e-6f;
+            default -> throw new UserError(where + ": unsupported norm_layer \"" + StrictJson.oneLine(norm) + "\"");
+        };
+        if (!a.text("pos_embed_rope_normalize_coords", "separate").equals("separate")) {
+            throw new UserError(where + ": only pos_embed_rope_normalize_coords \"separate\" is supported");
+        }
+        if (!a.text("pos_embed_rope_dtype", "fp32").equals("fp32")) {
+            throw new UserError(where + ": only pos_embed_rope_dtype \"fp32\" is supported");
+        }
+        for (String key : new String[] {"untie_cls_and_patch_norms", "untie_global_and_local_cls_norm"}) {
+            if (a.bool(key, false)) {
+                throw new UserError(where + ": " + key + "=true is not supported");
+            }
+        }
+        double init = a.num("layerscale_init", 1e-5);
+        return b.family("dinov3").mlpHidden(hidden).swiglu(swiglu).numRegisters(a.intv("n_storage_tokens", hub.registers()))
+                .layerScale(init != 0).keyBias(!a.bool("mask_k_bias", true)).normEps(eps)
+                .rope((float) a.num("pos_embed_rope_base", 100.0), true).resampling(PositionResampling.TIMM);
     }
 
     // ---- architecture + model_args + pretrained_cfg -------------------------------------------
@@ -168,15 +295,51 @@ public final class ViTConfigs {
                         .resampling(PositionResampling.DINO_V1).numClasses(numClasses).imageSize(cfgInput > 0 ? cfgInput : img);
                 case MAE -> b.family("mae").mlpHidden((int) (d * a.num("mlp_ratio", hub.mlpRatio())))
                         .resampling(PositionResampling.TIMM).imageSize(cfgInput > 0 ? cfgInput : img);
+                case DINOV3 -> dinov3Research(b, a, hub, d, where).imageSize(cfgInput > 0 ? cfgInput : img);
                 default -> throw new IllegalStateException(hub + " has a hub name but no hub reader");
             }
             return new Spec(b.build(), ResearchLayout.ORIGINAL);
         }
         Matcher m;
         if ((m = TIMM_VIT.matcher(arch)).matches()) {
+            String suffix = m.group(3) == null ? "" : m.group(3);
+            if (suffix.equals("_dinov3") || suffix.equals("_dinov3_qkvb")) {
+                return timmDinov3(arch, m, a, numClasses, mean, std, cfgInput, suffix.endsWith("_qkvb"), where);
+            }
             return timm(arch, m, a, numClasses, mean, std, cfgInput, where);
         }
         throw new UserError(where + ": unsupported architecture \"" + StrictJson.oneLine(arch) + "\"");
+    }
+
+    /**
+     * timm's DINOv3 port (its Eva model, {@code vit_*_patch16_dinov3[_qkvb]}): the shape of the
+     * DINOv3 row of its size, RoPE with periods computed in float32 from {@code rope_temperature},
+     * q and v biases only where the name or {@code qkv_bias} asks for them, never a key bias.
+     */
+    private static Spec timmDinov3(String arch, Matcher m, Args a, int numClasses, float[] mean, float[] std, int cfgInput, boolean qkvb,
+            String where) {
+        ViTVariant row = switch (m.group(1)) {
+            case "small" -> ViTVariant.DINOV3_VITS16;
+            case "base" -> ViTVariant.DINOV3_VITB16;
+            case "large" -> ViTVariant.DINOV3_VITL16;
+            default -> throw new UserError(where + ": unsupported architecture \"" + StrictJson.oneLine(arch)
+                    + "\" (of timm's DINOv3 models only small, base and large are supported)");
+        };
+        if (a.bool("swiglu_mlp", false) || a.bool("use_fc_norm", false) || a.bool("use_abs_pos_emb", false) || !a.bool("use_rot_pos_emb", true)) {
+            throw new UserError(where + ": " + arch + " with swiglu_mlp, use_fc_norm, use_abs_pos_emb or without use_rot_pos_emb is not supported");
+        }
+        if (!a.text("rope_type", "dinov3").equals("dinov3") || !a.bool("rope_rotate_half", true)) {
+            throw new UserError(where + ": only rope_type \"dinov3\" with rope_rotate_half is supported");
+        }
+        int d = a.intv("embed_dim", row.width());
+        int img = a.imgSize("img_size", row.imageSize());
+        double init = a.num("init_values", 1e-5);
+        ViTConfig cfg = ViTConfig.builder().family("dinov3").embedDim(d).depth(a.intv("depth", row.depth())).numHeads(a.intv("num_heads", row.heads()))
+                .mlpHidden((int) (d * a.num("mlp_ratio", row.mlpRatio()))).patchSize(a.intv("patch_size", row.patch())).inChans(a.intv("in_chans", 3))
+                .positionsTrainedAt(img).numRegisters(a.intv("num_reg_tokens", row.registers())).layerScale(init != 0)
+                .qkvBias(a.bool("qkv_bias", qkvb)).keyBias(false).normEps(1e-5f).rope((float) a.num("rope_temperature", 100.0), false)
+                .resampling(PositionResampling.TIMM).numClasses(numClasses).imageSize(cfgInput > 0 ? cfgInput : img).normalization(mean, std).build();
+        return new Spec(cfg, ResearchLayout.TIMM);
     }
 
     /**
@@ -185,9 +348,12 @@ public final class ViTConfigs {
      */
     private static Spec timm(String arch, Matcher m, Args a, int numClasses, float[] mean, float[] std, int cfgInput, String where) {
         String suffix = m.group(3) == null ? "" : m.group(3);
-        if (suffix.contains("clip") || suffix.contains("siglip") || suffix.contains("eva")) {
-            throw new UserError(where + ": unsupported architecture \"" + arch + "\" (CLIP-style towers are not supported yet)");
+        if (suffix.contains("siglip") || suffix.contains("eva") || suffix.contains("dinov3")) {
+            throw new UserError(where + ": unsupported architecture \"" + arch + "\" (timm's SigLIP, EVA and other DINOv3 towers are not supported)");
         }
+        // timm's CLIP image towers (vit_*_clip_*): pre-norm, nn.LayerNorm's eps 1e-5, QuickGELU
+        // only for the *_clip_quickgelu_* names (OpenAI's weights).
+        boolean clip = suffix.startsWith("_clip");
         ViTVariant row = ViTVariant.byTimmName(arch).orElse(null);
         int namePatch = Integer.parseInt(m.group(2));
         int nameImg;
@@ -213,9 +379,13 @@ public final class ViTConfigs {
         if (!a.bool("class_token", true)) {
             throw new UserError(where + ": models without a class token are not supported");
         }
-        if (a.bool("pre_norm", false)) {
-            throw new UserError(where + ": pre_norm ViTs (CLIP towers) are not supported yet");
-        }
+        boolean preNorm = a.bool("pre_norm", clip);
+        String act = a.text("act_layer", suffix.contains("quickgelu") ? "quick_gelu" : "gelu");
+        Mlp.Activation activation = switch (act) {
+            case "quick_gelu" -> Mlp.Activation.QUICK_GELU;
+            case "gelu" -> Mlp.Activation.GELU;
+            default -> throw new UserError(where + ": act_layer \"" + StrictJson.oneLine(act) + "\" is not supported (gelu or quick_gelu)");
+        };
         String pool = a.text("global_pool", "token");
         if (!pool.equals("token")) {
             throw new UserError(where + ": global_pool \"" + pool + "\" is not supported (only \"token\")");
@@ -228,7 +398,7 @@ public final class ViTConfigs {
                 .mlpHidden((int) (d * ratio)).swiglu(row.swiglu()).patchSize(patch).inChans(a.intv("in_chans", 3)).positionsTrainedAt(img)
                 .posPrefix(noEmbedClass ? 0 : 1 + regs).numRegisters(regs).layerScale(initValues != 0).qkvBias(a.bool("qkv_bias", true))
                 .resampling(PositionResampling.TIMM).numClasses(numClasses).imageSize(cfgInput > 0 ? cfgInput : Math.min(img, 224))
-                .normalization(mean, std).build();
+                .normalization(mean, std).preNorm(preNorm).patchBias(!preNorm).activation(activation).normEps(clip ? 1e-5f : 1e-6f).build();
         return new Spec(cfg, ResearchLayout.TIMM);
     }
 

@@ -37,7 +37,8 @@ public final class ViTLoader {
                     List<float[]> chunks = new ArrayList<>();
                     int total = 0;
                     for (String p : parts) {
-                        float[] c = weights.readFloats(p);
+                        // A key bias the checkpoint leaves out (transformers' DINOv3) is zero.
+                        float[] c = p != null ? weights.readFloats(p) : new float[(int) (e.getValue()[0] / parts.length)];
                         chunks.add(c);
                         total += c.length;
                     }
@@ -48,9 +49,15 @@ public final class ViTLoader {
                         at += c.length;
                     }
                 }
+                if (!config.keyBias() && isQkvBias(e.getKey())) {
+                    // DINOv3 multiplies the qkv bias by a mask that zeroes its key third; the
+                    // research files still hold (nonzero) values there.
+                    Arrays.fill(data, data.length / 3, 2 * data.length / 3, 0f);
+                }
                 for (float v : data) {
                     if (!Float.isFinite(v)) {
-                        throw new UserError("checkpoint tensor " + String.join("+", parts) + " contains NaN or infinite values");
+                        throw new UserError("checkpoint tensor " + String.join("+", Arrays.stream(parts).filter(p -> p != null).toList())
+                                + " contains NaN or infinite values");
                     }
                 }
                 NDArray a = manager.create(data, new Shape(e.getValue()));
@@ -86,27 +93,18 @@ public final class ViTLoader {
         String arch = describe(config);
         for (Map.Entry<String, long[]> e : config.parameterShapes().entrySet()) {
             String[] parts = plan.get(e.getKey());
+            if (parts != null && parts.length == 3 && parts[1] == null && !config.keyBias() && isQkvBias(e.getKey())
+                    && parts[0] != null && parts[2] != null) {
+                // Only the key part may be absent, and only where the key bias is unused.
+                checkShapes(arch, e.getValue(), new String[] {parts[0], parts[2]}, 3, weights);
+                continue;
+            }
             if (parts == null || Arrays.stream(parts).anyMatch(p -> p == null)) {
                 throw new UserError("checkpoint does not fit " + arch + ": missing tensor " + layout.toSource(e.getKey())
                         + " " + Arrays.toString(e.getValue()) + " (" + layout.name() + " layout)");
             }
             long[] expected = e.getValue();
-            long first = 0;
-            for (String p : parts) {
-                TensorInfo info = weights.info(p);
-                if (!info.dtype().isFloat()) {
-                    throw new UserError("checkpoint tensor " + p + " has dtype " + info.dtype() + ", expected a float type");
-                }
-                long[] s = info.shape();
-                long[] want = expected.clone();
-                want[0] = expected[0] / parts.length;
-                if (!Arrays.equals(s, want)) {
-                    throw new UserError("checkpoint does not fit " + arch + ": tensor " + p + " has shape "
-                            + Arrays.toString(s) + ", expected " + Arrays.toString(want));
-                }
-                first += s[0];
-            }
-            if (first != expected[0]) {
+            if (checkShapes(arch, expected, parts, parts.length, weights) != expected[0]) {
                 throw new UserError("checkpoint does not fit " + arch + ": " + e.getKey() + " has the wrong size");
             }
         }
@@ -116,6 +114,42 @@ public final class ViTLoader {
                     + " (" + layout.name() + " layout)");
         }
         return plan;
+    }
+
+    private static boolean isQkvBias(String canonical) {
+        return canonical.startsWith("blocks.") && canonical.endsWith(".attn.qkv.bias");
+    }
+
+    /**
+     * Checks each part's dtype and shape (one of {@code slots} equal slices of {@code expected}
+     * along axis 0); returns the summed first dimension. Leading axes of size 1 do not count:
+     * CLIP stores its class embedding as [D] and its positions as [N, D].
+     */
+    private static long checkShapes(String arch, long[] expected, String[] parts, int slots, SafeTensors weights) {
+        long first = 0;
+        for (String p : parts) {
+            TensorInfo info = weights.info(p);
+            if (!info.dtype().isFloat()) {
+                throw new UserError("checkpoint tensor " + p + " has dtype " + info.dtype() + ", expected a float type");
+            }
+            long[] s = info.shape();
+            long[] want = expected.clone();
+            want[0] = expected[0] / slots;
+            if (!Arrays.equals(withoutLeadingOnes(s), withoutLeadingOnes(want))) {
+                throw new UserError("checkpoint does not fit " + arch + ": tensor " + p + " has shape "
+                        + Arrays.toString(s) + ", expected " + Arrays.toString(want));
+            }
+            first += want[0];
+        }
+        return first;
+    }
+
+    private static long[] withoutLeadingOnes(long[] shape) {
+        int i = 0;
+        while (i < shape.length - 1 && shape[i] == 1) {
+            i++;
+        }
+        return Arrays.copyOfRange(shape, i, shape.length);
     }
 
     static String describe(ViTConfig c) {

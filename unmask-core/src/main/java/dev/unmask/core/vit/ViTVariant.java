@@ -44,7 +44,10 @@ public enum ViTVariant {
     DINO_VITB8                   (null,                             "dino_vitb8",        Family.DINO_V1,    768,  12, 12, 4.0, false, 8,  224, 0),
     MAE_VIT_BASE_PATCH16         (null,                             "mae_vit_base_patch16",  Family.MAE,    768,  12, 12, 4.0, false, 16, 224, 0),
     MAE_VIT_LARGE_PATCH16        (null,                             "mae_vit_large_patch16", Family.MAE,    1024, 24, 16, 4.0, false, 16, 224, 0),
-    MAE_VIT_HUGE_PATCH14         (null,                             "mae_vit_huge_patch14",  Family.MAE,    1280, 32, 16, 4.0, false, 14, 224, 0);
+    MAE_VIT_HUGE_PATCH14         (null,                             "mae_vit_huge_patch14",  Family.MAE,    1280, 32, 16, 4.0, false, 14, 224, 0),
+    DINOV3_VITS16                (null,                             "dinov3_vits16",     Family.DINOV3,     384,  12, 6,  4.0, false, 16, 224, 4),
+    DINOV3_VITB16                (null,                             "dinov3_vitb16",     Family.DINOV3,     768,  12, 12, 4.0, false, 16, 224, 4),
+    DINOV3_VITL16                (null,                             "dinov3_vitl16",     Family.DINOV3,     1024, 24, 16, 4.0, false, 16, 224, 4);
     // @formatter:on
 
     /** What a family's variants share. */
@@ -56,7 +59,9 @@ public enum ViTVariant {
         /** DINO v1 (Caron et al. 2021). */
         DINO_V1(false),
         /** MAE (He et al. 2022), encoder only. */
-        MAE(false);
+        MAE(false),
+        /** DINOv3 (Siméoni et al. 2025): RoPE instead of learned positions, 4 storage tokens, layer scale. */
+        DINOV3(true);
 
         private final boolean layerScale;
 

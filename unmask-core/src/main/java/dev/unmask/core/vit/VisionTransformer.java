@@ -14,6 +14,7 @@ import dev.unmask.core.vit.layers.LayerScale;
 import dev.unmask.core.vit.layers.Linear;
 import dev.unmask.core.vit.layers.Mlp;
 import dev.unmask.core.vit.layers.PatchEmbedding;
+import dev.unmask.core.vit.layers.Rope;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -23,8 +24,8 @@ import java.util.TreeMap;
 
 /**
  * One Vision Transformer for every checkpoint family (DINOv2 with and without registers, DINO v1,
- * MAE, supervised timm and transformers ViTs), driven by a {@link ViTConfig}. Weights are in
- * canonical names; {@link ViTLoader} converts checkpoints into them.
+ * MAE, supervised timm and transformers ViTs, CLIP image towers, DINOv3 with RoPE), driven by a
+ * {@link ViTConfig}. Weights are in canonical names; {@link ViTLoader} converts checkpoints into them.
  *
  * <p>Every block runs in its own NDManager scope: DJL places an op's result in the manager of its
  * first input, so without scoping all intermediates of a forward pass pile up until the caller's
@@ -38,6 +39,10 @@ public final class VisionTransformer implements AutoCloseable {
     private final List<Block> blocks;
     private final LayerNorm norm;
     private final Linear head;
+    private final LayerNorm normPre;
+    private final Linear projection;
+    private final float[] ropePeriods;
+    private final Map<Long, Rope> ropeCache = Collections.synchronizedMap(new LinkedHashMap<>());
     private final float[][] posGridValues;
     private final NDArray posCls;
     private final NDArray posRegisters;
@@ -62,12 +67,23 @@ public final class VisionTransformer implements AutoCloseable {
                     new LayerNorm(params.get(b + "norm2.weight"), params.get(b + "norm2.bias"), eps),
                     new Mlp(new Linear(params.get(b + "mlp.fc1.weight"), params.get(b + "mlp.fc1.bias")),
                             new Linear(params.get(b + "mlp.fc2.weight"), params.get(b + "mlp.fc2.bias")),
-                            config.swiglu()),
+                            config.swiglu(), config.activation()),
                     new LayerScale(params.get(b + "ls2.gamma"))));
         }
         this.blocks = List.copyOf(bl);
         this.norm = new LayerNorm(params.get("norm.weight"), params.get("norm.bias"), eps);
+        this.normPre = config.preNorm() ? new LayerNorm(params.get("norm_pre.weight"), params.get("norm_pre.bias"), eps) : null;
         this.head = config.numClasses() > 0 ? new Linear(params.get("head.weight"), params.get("head.bias")) : null;
+        this.projection = config.projectionDim() > 0 ? new Linear(params.get("proj.weight"), null) : null;
+        if (config.rope()) {
+            NDArray stored = params.get("rope.periods");
+            this.ropePeriods = stored != null ? stored.toFloatArray() : Rope.periods(config.ropeTheta(), config.headDim());
+            this.posGridValues = null;
+            this.posCls = null;
+            this.posRegisters = null;
+            return;
+        }
+        this.ropePeriods = null;
 
         NDArray pos = params.get("pos_embed");
         int prefix = config.posPrefix();
@@ -105,9 +121,13 @@ public final class VisionTransformer implements AutoCloseable {
 
     /**
      * The learned patch position grid resized to {@code gh × gw} with the family's resampling,
-     * row-major [gh·gw][D]. Unchanged when the grid already matches.
+     * row-major [gh·gw][D]. Unchanged when the grid already matches. Null for RoPE models, which
+     * have no position table.
      */
     public float[][] positionGrid(int gh, int gw) {
+        if (config.rope()) {
+            return null;
+        }
         int m = config.posGrid();
         if (gh == m && gw == m) {
             return posGridValues;
@@ -137,6 +157,31 @@ public final class VisionTransformer implements AutoCloseable {
         }
     }
 
+    /** RoPE angles of a {@code gh × gw} grid [gh·gw][head_dim] (sin and cos of these rotate q and k), or null without RoPE. */
+    public float[][] ropeAngles(int gh, int gw) {
+        return ropePeriods == null ? null : Rope.angles(gh, gw, ropePeriods);
+    }
+
+    /** The rotary tables of a {@code gh × gw} grid, made once per grid size. */
+    private Rope rope(int gh, int gw) {
+        long key = ((long) gh << 32) | gw;
+        synchronized (ropeCache) {
+            Rope cached = ropeCache.get(key);
+            if (cached != null) {
+                return cached;
+            }
+            Rope r = Rope.of(manager, gh, gw, ropePeriods, config.numPrefixTokens());
+            if (ropeCache.size() > 16) {
+                Long first = ropeCache.keySet().iterator().next();
+                Rope old = ropeCache.remove(first);
+                old.sin().close();
+                old.cos().close();
+            }
+            ropeCache.put(key, r);
+            return r;
+        }
+    }
+
     /**
      * Patch embedding plus positions, then [CLS, registers, patches]. Position entries before the
      * grid go to CLS (and registers when the checkpoint has entries for them); DINOv2 registers
@@ -146,7 +191,10 @@ public final class VisionTransformer implements AutoCloseable {
         long b = images.getShape().get(0);
         int gh = (int) (images.getShape().get(2) / config.patchSize());
         int gw = (int) (images.getShape().get(3) / config.patchSize());
-        NDArray patches = patchEmbed.forward(images).add(positionGridArray(gh, gw));
+        NDArray patches = patchEmbed.forward(images);
+        if (!config.rope()) {
+            patches = patches.add(positionGridArray(gh, gw));
+        }
         // Start from arrays of the call's scope: an op whose first input is a parameter would
         // put its result in the model's long-lived manager.
         NDManager scope = patches.getManager();
@@ -165,7 +213,8 @@ public final class VisionTransformer implements AutoCloseable {
             parts.add(reg);
         }
         parts.add(patches);
-        return NDArrays.concat(parts, 1);
+        NDArray tokens = NDArrays.concat(parts, 1);
+        return normPre == null ? tokens : normPre.forward(tokens);
     }
 
     /**
@@ -190,11 +239,12 @@ public final class VisionTransformer implements AutoCloseable {
         try (GradMode.Restore mode = GradMode.set(pass.gradients()); NDManager scope = parent.newSubManager()) {
             input.tempAttach(scope);
             NDArray x = images ? embed(input) : input;
+            Rope rope = config.rope() ? ropeFor(input, images) : null;
             List<NDArray> normed = new ArrayList<>();
             Map<Integer, NDArray> attention = new TreeMap<>();
             int firstNormed = pass.to() - pass.normedLast();
             for (int i = pass.from(); i < pass.to(); i++) {
-                Attention.Result r = runBlock(i, x, pass.attention().contains(i), pass.tap());
+                Attention.Result r = runBlock(i, x, pass.attention().contains(i), pass.tap(), rope);
                 if (x != input) {
                     // Only the Java handle goes: autograd's graph holds its own reference when needed.
                     x.close();
@@ -216,12 +266,28 @@ public final class VisionTransformer implements AutoCloseable {
         }
     }
 
+    /**
+     * The rotary tables for a pass: the grid of the images, or, for a pass from a later block
+     * given tokens, the square grid their count implies (the tokens do not say a non-square one).
+     */
+    private Rope ropeFor(NDArray input, boolean images) {
+        if (images) {
+            return rope((int) (input.getShape().get(2) / config.patchSize()), (int) (input.getShape().get(3) / config.patchSize()));
+        }
+        long patches = input.getShape().get(1) - config.numPrefixTokens();
+        int side = (int) Math.round(Math.sqrt(Math.max(patches, 0)));
+        if ((long) side * side != patches || side == 0) {
+            throw new IllegalArgumentException("a RoPE pass from a later block needs a square patch grid, not " + patches + " patches");
+        }
+        return rope(side, side);
+    }
+
     /** Block {@code i} in its own scope; the output (and attention) join {@code x}'s manager. */
-    private Attention.Result runBlock(int i, NDArray x, boolean keepProbs, ForwardPass.AttentionTap tap) {
+    private Attention.Result runBlock(int i, NDArray x, boolean keepProbs, ForwardPass.AttentionTap tap, Rope rope) {
         NDManager parent = x.getManager();
         try (NDManager scope = parent.newSubManager()) {
             x.tempAttach(scope);
-            Attention.Result r = blocks.get(i).forward(x, keepProbs, tap == null ? null : probs -> tap.apply(i, probs));
+            Attention.Result r = blocks.get(i).forward(x, keepProbs, tap == null ? null : probs -> tap.apply(i, probs), rope);
             r.output().attach(parent);
             if (r.probs() != null) {
                 r.probs().attach(parent);
@@ -271,6 +337,11 @@ public final class VisionTransformer implements AutoCloseable {
             int gw = (int) (images.getShape().get(3) / config.patchSize());
             return new ViTFeatures(tokens, clsLast, kept, attn, config.numRegisters(), gh, gw);
         }
+    }
+
+    /** CLIP's image embedding: the final normed CLS through the visual projection, or null without one. */
+    public NDArray imageEmbeds(ViTFeatures f) {
+        return projection == null ? null : projection.forward(f.clsFinal());
     }
 
     /** The checkpoint's own classifier on the final normed CLS, or null without one. */

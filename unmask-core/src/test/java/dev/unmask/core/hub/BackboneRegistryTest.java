@@ -34,6 +34,11 @@ class BackboneRegistryTest {
         "tf_efficientnetv2_l, timm/tf_efficientnetv2_l.in21k_ft_in1k",
         "xception, timm/legacy_xception.tf_in1k",
         "efficientnet_b0, timm/efficientnet_b0.ra_in1k",
+        "clip_vitb16, openai/clip-vit-base-patch16",
+        "clip_vitl14, openai/clip-vit-large-patch14",
+        "dinov3_vits16, facebook/dinov3-vits16-pretrain-lvd1689m",
+        "dinov3_vitb16, facebook/dinov3-vitb16-pretrain-lvd1689m",
+        "dinov3_vitl16, facebook/dinov3-vitl16-pretrain-lvd1689m",
     })
     void namesMapToThePapersRepos(String name, String repo) {
         assertThat(registry.repoFor(name).id()).isEqualTo(repo);
@@ -41,7 +46,7 @@ class BackboneRegistryTest {
 
     @Test
     void holdsExactlyThePapersBackbones() {
-        assertThat(registry.all()).hasSize(20);
+        assertThat(registry.all()).hasSize(25);
         assertThat(registry.all()).filteredOn(b -> b.kind().equals("convnet")).hasSize(4);
     }
 

@@ -51,6 +51,23 @@ class ForwardPassTest {
     }
 
     @Test
+    void aRopePassSplitAtABlockGivesTheWholePassAndRefusesTokensOfNoSquareGrid() {
+        // Tokens carry no grid: a RoPE pass from a later block takes the square one their count implies.
+        try (NDManager m = NDManager.newBaseManager();
+             VisionTransformer vit = ModelDirectory.open(Golden.dir("dinov3_hf_s")).loadViT(m)) {
+            int depth = vit.config().depth();
+            NDArray x = images(m, 1, 48);
+            ForwardPass.Output whole = vit.forward(x, ForwardPass.blocks(0, depth));
+            NDArray prefix = vit.forward(x, ForwardPass.blocks(0, 1)).tokens();
+            assertThat(vit.forward(prefix, ForwardPass.blocks(1, depth)).tokens().toFloatArray()).isEqualTo(whole.tokens().toFloatArray());
+            NDArray wide = m.create(new float[3 * 32 * 48], new Shape(1, 3, 32, 48));
+            NDArray wideTokens = vit.forward(wide, ForwardPass.blocks(0, 1)).tokens();
+            assertThatThrownBy(() -> vit.forward(wideTokens, ForwardPass.blocks(1, depth)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("square patch grid");
+        }
+    }
+
+    @Test
     void aPassRecordsForBackwardOnlyWhenItAsksForGradients() {
         try (NDManager m = NDManager.newBaseManager();
              VisionTransformer vit = ModelDirectory.open(Golden.dir("dinov2_orig_tiny_reg")).loadViT(m)) {

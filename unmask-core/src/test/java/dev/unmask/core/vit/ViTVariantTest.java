@@ -79,6 +79,22 @@ class ViTVariantTest {
     }
 
     @Test
+    void dinov3NamesReadAsRopeModelsWithoutAPositionTable() {
+        ViTConfig hub = read("dinov3_vitl16");
+        assertThat(hub.rope()).isTrue();
+        assertThat(hub.ropeStoredPeriods()).isTrue();
+        assertThat(hub.keyBias()).isFalse();
+        assertThat(hub.normEps()).isEqualTo(1e-5f);
+        assertThat(hub.parameterShapes()).containsKey("rope.periods").doesNotContainKey("pos_embed");
+        ViTConfig timm = read("vit_large_patch16_dinov3");
+        assertThat(timm.ropeStoredPeriods()).isFalse();
+        assertThat(timm.qkvBias()).isFalse();
+        assertThat(timm.parameterShapes()).doesNotContainKeys("rope.periods", "pos_embed", "blocks.0.attn.qkv.bias");
+        assertThat(read("vit_large_patch16_dinov3_qkvb").parameterShapes()).containsKey("blocks.0.attn.qkv.bias");
+        assertThatThrownBy(() -> read("vit_huge_plus_patch16_dinov3")).isInstanceOf(UserError.class).hasMessageContaining("unsupported architecture");
+    }
+
+    @Test
     void aTimmNameOutsideTheTableTakesTheShapeOfItsSizeAndPatchAndSizeFromItsName() {
         ViTConfig c = read("vit_base_patch32_384");
         assertThat(c.embedDim()).isEqualTo(ViTVariant.VIT_BASE_PATCH16_224.width());

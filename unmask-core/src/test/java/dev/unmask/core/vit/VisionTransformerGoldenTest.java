@@ -62,12 +62,33 @@ class VisionTransformerGoldenTest {
             if (logits != null) {
                 actual.put("logits", logits.toFloatArray());
             }
-            float[][] grid = vit.positionGrid(f.gridH(), f.gridW());
-            float[] pos8 = new float[grid.length * 8];
-            for (int i = 0; i < grid.length; i++) {
-                System.arraycopy(grid[i], 0, pos8, i * 8, 8);
+            NDArray embeds = vit.imageEmbeds(f);
+            if (embeds != null) {
+                actual.put("image_embeds", embeds.toFloatArray());
             }
-            actual.put("pos_embed_interp_c0_8", pos8);
+            assertThat(embeds != null).as("%s: a projection exactly where the reference has image_embeds", name).isEqualTo(exp.has("image_embeds"));
+            float[][] angles = vit.ropeAngles(f.gridH(), f.gridW());
+            if (angles != null) {
+                int hd = cfg.headDim();
+                float[] sin = new float[angles.length * hd];
+                float[] cos = new float[angles.length * hd];
+                for (int t = 0; t < angles.length; t++) {
+                    for (int j = 0; j < hd; j++) {
+                        sin[t * hd + j] = (float) Math.sin(angles[t][j]);
+                        cos[t * hd + j] = (float) Math.cos(angles[t][j]);
+                    }
+                }
+                actual.put("rope_sin", sin);
+                actual.put("rope_cos", cos);
+            }
+            float[][] grid = vit.positionGrid(f.gridH(), f.gridW());
+            if (grid != null) {
+                float[] pos8 = new float[grid.length * 8];
+                for (int i = 0; i < grid.length; i++) {
+                    System.arraycopy(grid[i], 0, pos8, i * 8, 8);
+                }
+                actual.put("pos_embed_interp_c0_8", pos8);
+            }
 
             int compared = 0;
             for (Map.Entry<String, float[]> e : actual.entrySet()) {

@@ -23,14 +23,24 @@ public record Attention(Linear qkv, Linear proj, int numHeads) {
      *                 autograd, to read the gradient of an output with respect to the attention)
      */
     public Result forward(NDArray x, boolean keepProbs, UnaryOperator<NDArray> probsTap) {
+        return forward(x, keepProbs, probsTap, null);
+    }
+
+    /** @param rope null, or the rotary embedding applied to the patch queries and keys (DINOv3) */
+    public Result forward(NDArray x, boolean keepProbs, UnaryOperator<NDArray> probsTap, Rope rope) {
         long b = x.getShape().get(0);
         long n = x.getShape().get(1);
         long d = x.getShape().get(2);
         long hd = d / numHeads;
         NDArray packed = qkv.forward(x).reshape(b, n, 3, numHeads, hd).transpose(2, 0, 3, 1, 4);
         NDList parts = packed.split(3, 0);
-        NDArray q = parts.get(0).squeeze(0).mul((float) (1.0 / Math.sqrt(hd)));
+        NDArray q = parts.get(0).squeeze(0);
         NDArray k = parts.get(1).squeeze(0);
+        if (rope != null) {
+            q = rope.apply(q);
+            k = rope.apply(k);
+        }
+        q = q.mul((float) (1.0 / Math.sqrt(hd)));
         NDArray v = parts.get(2).squeeze(0);
         NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
         NDArray used = probsTap == null ? probs : probsTap.apply(probs);
