@@ -1,8 +1,5 @@
 package dev.unmask.media.detect;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.explain.HeatMap;
 import dev.unmask.media.face.Box;
 import dev.unmask.media.video.VideoInfo;
@@ -10,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What detect found in one file.
+ * What detect found in one file. Its JSON form is the API's {@code FileCheck} (one schema: docs/schema).
  *
  * @param index      position in the batch (0-based)
  * @param path       the file as it was named or found
@@ -55,116 +52,4 @@ public record FileReport(int index, String path, Verdict verdict, double score, 
 
     /** @param error why explanations could not be made (the verdict stands), or null */
     public record Explanation(String method, List<Overlay> overlays, Path contactSheet, String error) {}
-
-    public ObjectNode toJson() {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        ObjectNode o = f.objectNode();
-        o.put("path", path);
-        o.put("verdict", verdict.id());
-        number(o, "score", score);
-        number(o, "threshold", threshold);
-        o.put("frames", framesSampled);
-        o.put("frames_with_faces", framesWithFaces);
-        o.put("faces", tracks.size());
-        if (error == null) {
-            o.putNull("error");
-        } else {
-            o.put("error", error);
-        }
-        ArrayNode ts = o.putArray("face_scores");
-        for (TrackScore t : tracks) {
-            ObjectNode n = ts.addObject();
-            n.put("track", t.track());
-            number(n, "score", t.score());
-            n.put("frames", t.frames());
-        }
-        ArrayNode fs = o.putArray("frame_scores");
-        for (FaceScore s : faces) {
-            ObjectNode n = fs.addObject();
-            n.put("frame", s.frame());
-            number(n, "seconds", s.seconds());
-            n.put("track", s.track());
-            number(n, "score", s.score());
-            box(n, s.box());
-            number(n, "face_confidence", s.faceConfidence());
-        }
-        ArrayNode wf = o.putArray("weak_faces");
-        for (WeakFace w : weakFaces) {
-            ObjectNode n = wf.addObject();
-            n.put("frame", w.frame());
-            number(n, "seconds", w.seconds());
-            n.put("track", w.track());
-            box(n, w.box());
-            number(n, "face_confidence", w.faceConfidence());
-            n.put("reason", w.reason());
-        }
-        if (media != null) {
-            ObjectNode m = o.putObject("media");
-            m.put("format", media.format());
-            m.put("codec", media.codec());
-            m.put("width", media.width());
-            m.put("height", media.height());
-            m.put("rotation", media.rotation());
-            m.put("mirrored", media.mirrored());
-            number(m, "declared_seconds", media.declaredSeconds());
-            m.put("damaged", media.damaged());
-        }
-        ObjectNode t = o.putObject("timings");
-        number(t, "decode_s", timings.decode());
-        number(t, "faces_s", timings.faces());
-        number(t, "model_s", timings.model());
-        number(t, "explain_s", timings.explain());
-        number(t, "wall_s", timings.wall());
-        number(t, "first_model_at_s", timings.firstModelAt());
-        number(t, "decoded_at_s", timings.decodedAt());
-        if (explanation != null) {
-            ObjectNode e = o.putObject("explanation");
-            e.put("method", explanation.method());
-            if (explanation.contactSheet() != null) {
-                e.put("contact_sheet", explanation.contactSheet().toString());
-            }
-            if (explanation.error() != null) {
-                e.put("error", explanation.error());
-            }
-            ArrayNode ov = e.putArray("overlays");
-            for (Overlay x : explanation.overlays()) {
-                ObjectNode n = ov.addObject();
-                n.put("file", x.file().toString());
-                n.put("frame", x.frame());
-                number(n, "seconds", x.seconds());
-                n.put("track", x.track());
-                number(n, "score", x.score());
-                n.put("patch_size", x.map().patchSize());
-                ArrayNode grid = n.putArray("heat_grid");
-                for (int r = 0; r < x.map().gridHeight(); r++) {
-                    ArrayNode row = grid.addArray();
-                    for (int c = 0; c < x.map().gridWidth(); c++) {
-                        row.add(Math.round(x.map().grid()[r * x.map().gridWidth() + c] * 1000) / 1000.0);
-                    }
-                }
-            }
-        }
-        return o;
-    }
-
-    private static void box(ObjectNode n, Box box) {
-        ObjectNode b = n.putObject("box");
-        b.put("x", round(box.x()));
-        b.put("y", round(box.y()));
-        b.put("width", round(box.width()));
-        b.put("height", round(box.height()));
-    }
-
-    /** JSON has no NaN or infinity: such a value is written as null. */
-    static void number(ObjectNode o, String key, double v) {
-        if (Double.isFinite(v)) {
-            o.put(key, v);
-        } else {
-            o.putNull(key);
-        }
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
-    }
 }
