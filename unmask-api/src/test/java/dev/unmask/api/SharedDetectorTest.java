@@ -2,20 +2,15 @@ package dev.unmask.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.unmask.core.Golden;
-import dev.unmask.core.train.Progress;
 import dev.unmask.media.TestMedia;
 import dev.unmask.media.detect.Verdict;
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,31 +34,7 @@ class SharedDetectorTest {
     static void train() throws Exception {
         TestMedia.requireFfmpeg();
         TestMedia.requireBlazeFaceModel();
-        Path backbone = Golden.copyModel("dinov2_orig_tiny_reg", dir.resolve("tiny_reg"));
-        Path root = dir.resolve("faces");
-        SplittableRandom r = new SplittableRandom(7);
-        StringBuilder list = new StringBuilder();
-        for (int i = 0; i < 16; i++) {
-            boolean fake = i % 2 == 1;
-            BufferedImage img = new BufferedImage(56, 56, BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < 56; y++) {
-                for (int x = 0; x < 56; x++) {
-                    int v = Math.min(255, r.nextInt(160) + (fake ? 80 : 0));
-                    img.setRGB(x, y, v << 16 | v << 8 | v);
-                }
-            }
-            String rel = (fake ? "fake/" : "real/") + i + ".png";
-            Files.createDirectories(root.resolve(rel).getParent());
-            ImageIO.write(img, "png", root.resolve(rel).toFile());
-            list.append(rel).append(',').append(fake ? 1 : 0).append('\n');
-        }
-        Files.writeString(dir.resolve("list.csv"), list.toString());
-        TrainRequest base = TrainRequest.of(backbone.toString(), dir.resolve("list.csv"), dir.resolve("list.csv"), root, dir.resolve("shared.unmask"));
-        TrainRequest request = new TrainRequest(base.backbone(), "probe", null, "linear", 1024, 0f, 1, false, null, null, 56, 2, 8, null, null,
-                10, 3, base.train(), base.val(), base.root(), false, base.out(), dir.resolve("cache"), null, false, "SharedDetectorTest");
-        TrainReport report = Training.run(request, Progress.SILENT);
-        detectorFile = Path.of(report.detector());
-        assertThat(report.epochsRun()).isEqualTo(2);
+        detectorFile = TinyDetectors.train(dir, "shared.unmask");
         detector = Detector.load(detectorFile, new LoadOptions(null, true));
         Path broken = TestMedia.write(dir.resolve("broken.mp4"), "not a video\n".getBytes());
         media = List.of(TestMedia.photo("astronaut.png"), TestMedia.photo("camera.png"), TestMedia.astronautMp4(), TestMedia.photo("coffee.png"),

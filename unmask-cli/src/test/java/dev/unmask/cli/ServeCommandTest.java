@@ -2,24 +2,17 @@ package dev.unmask.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.unmask.api.TrainReport;
-import dev.unmask.api.TrainRequest;
-import dev.unmask.api.Training;
-import dev.unmask.core.Golden;
-import dev.unmask.core.train.Progress;
+import dev.unmask.api.TinyDetectors;
 import dev.unmask.media.TestMedia;
-import java.awt.image.BufferedImage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,29 +90,6 @@ class ServeCommandTest {
 
     private Path trainTinyDetector() throws Exception {
         TestMedia.requireBlazeFaceModel();
-        Path backbone = Golden.copyModel("dinov2_orig_tiny_reg", dir.resolve("tiny_reg"));
-        Path root = dir.resolve("faces");
-        SplittableRandom r = new SplittableRandom(7);
-        StringBuilder list = new StringBuilder();
-        for (int i = 0; i < 16; i++) {
-            boolean fake = i % 2 == 1;
-            BufferedImage img = new BufferedImage(56, 56, BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < 56; y++) {
-                for (int x = 0; x < 56; x++) {
-                    int v = Math.min(255, r.nextInt(160) + (fake ? 80 : 0));
-                    img.setRGB(x, y, v << 16 | v << 8 | v);
-                }
-            }
-            String rel = (fake ? "fake/" : "real/") + i + ".png";
-            Files.createDirectories(root.resolve(rel).getParent());
-            ImageIO.write(img, "png", root.resolve(rel).toFile());
-            list.append(rel).append(',').append(fake ? 1 : 0).append('\n');
-        }
-        Files.writeString(dir.resolve("list.csv"), list.toString());
-        TrainRequest base = TrainRequest.of(backbone.toString(), dir.resolve("list.csv"), dir.resolve("list.csv"), root, dir.resolve("tiny.unmask"));
-        TrainRequest request = new TrainRequest(base.backbone(), "probe", null, "linear", 1024, 0f, 1, false, null, null, 56, 2, 8, null, null,
-                10, 3, base.train(), base.val(), base.root(), false, base.out(), dir.resolve("cache"), null, false, "ServeCommandTest");
-        TrainReport report = Training.run(request, Progress.SILENT);
-        return Path.of(report.detector());
+        return TinyDetectors.train(dir, "tiny.unmask");
     }
 }
