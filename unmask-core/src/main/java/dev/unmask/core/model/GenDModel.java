@@ -149,6 +149,53 @@ public final class GenDModel implements AutoCloseable {
         return vit;
     }
 
+    /** The head's weight [2, D] row-major and bias [2], as a detector head holds them. */
+    public float[] headWeight() {
+        float[] out = new float[2 * weight[0].length];
+        System.arraycopy(weight[0], 0, out, 0, weight[0].length);
+        System.arraycopy(weight[1], 0, out, weight[0].length, weight[0].length);
+        return out;
+    }
+
+    public float[] headBias() {
+        return bias.clone();
+    }
+
+    /**
+     * The square side the backbone's processor feeds: its {@code crop_size} (after a centre crop),
+     * else its {@code size}, else the backbone config's image size.
+     */
+    public static int inputSize(ModelDirectory md, ViTConfig backbone) {
+        Path pre = md.dir().resolve(BACKBONE_DIR).resolve(ModelDirectory.PREPROCESSOR);
+        if (Files.isRegularFile(pre)) {
+            JsonNode p = StrictJson.read(pre);
+            for (String key : new String[] {"crop_size", "size"}) {
+                if (key.equals("crop_size") && !p.path("do_center_crop").asBoolean(true)) {
+                    continue;
+                }
+                JsonNode v = p.get(key);
+                int side = side(v);
+                if (side > 0) {
+                    return side;
+                }
+            }
+        }
+        return backbone.imageSize();
+    }
+
+    private static int side(JsonNode v) {
+        if (v == null) {
+            return 0;
+        }
+        if (v.isIntegralNumber()) {
+            return v.asInt();
+        }
+        if (v.has("height") && v.has("width") && v.get("height").asInt() == v.get("width").asInt()) {
+            return v.get("height").asInt();
+        }
+        return v.has("shortest_edge") ? v.get("shortest_edge").asInt() : 0;
+    }
+
     public ViTConfig backboneConfig() {
         return vit.config();
     }
