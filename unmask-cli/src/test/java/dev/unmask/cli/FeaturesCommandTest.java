@@ -115,6 +115,19 @@ class FeaturesCommandTest {
     }
 
     @Test
+    void genDPerceptionEncoderVariantIsRefusedInOneLine(@TempDir Path tmp) throws Exception {
+        Path dir = Golden.copyModel("gend_dinov3_tiny", tmp.resolve("gend_pe"));
+        Files.createDirectories(dir.resolve("backbone"));
+        // GenD_PE_L names a timm Eva backbone, whose config has an architecture and no model_type.
+        Files.writeString(dir.resolve("backbone/config.json"), "{\"architecture\": \"vit_pe_core_large_patch14_336\", \"num_classes\": 0}");
+        CliRun r = CliRun.of("features", "--backbone", dir.toString(), "--image", golden("gend_dinov3_tiny").resolve("input.png").toString(), "--json");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).isEqualTo(1);
+        assertThat(r.err()).contains("Perception Encoder");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
     void convNetCheckpointOfAnotherArchitectureNamesTheFirstMisfitTensor(@TempDir Path tmp) throws Exception {
         Path src = golden("effnet_b0");
         Path dir = tmp.resolve("b1-config-b0-weights");
