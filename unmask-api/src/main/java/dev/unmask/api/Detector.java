@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.detector.DetectorManifest;
+import dev.unmask.core.model.ModelDirectory;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.Hashing;
 import dev.unmask.core.io.StrictJson;
@@ -73,7 +74,10 @@ public final class Detector implements AutoCloseable {
         this.info = info;
     }
 
-    /** Loads a detector file written by {@code unmask train} (or the demo); its backbone from where it was trained. */
+    /**
+     * Loads a detector file written by {@code unmask train} (or the demo); its backbone from where it
+     * was trained. With {@link LoadOptions#preCropped()}, {@code file} may also be a GenD detector folder.
+     */
     public static Detector load(Path file) {
         return load(file, LoadOptions.DEFAULTS);
     }
@@ -87,7 +91,14 @@ public final class Detector implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager();
         dev.unmask.core.detector.Detector model = null;
         try {
-            model = dev.unmask.core.detector.Detector.load(file, options.backbone(), manager);
+            boolean gend = Files.isDirectory(file) && Files.isRegularFile(file.resolve("config.json"))
+                    && ModelDirectory.open(file).isGenD();
+            if (gend && !options.preCropped()) {
+                throw new UserError(file + ": a GenD detector folder checks face crops only for now: add --pre-cropped"
+                        + " (GenD's aligned-face crop recipe is not implemented yet)");
+            }
+            model = gend ? dev.unmask.core.detector.Detector.loadGenD(file, manager)
+                    : dev.unmask.core.detector.Detector.load(file, options.backbone(), manager);
             JsonNode m = model.manifest();
             CropRecipe recipe = null;
             Map<String, Object> contract;
@@ -268,7 +279,17 @@ public final class Detector implements AutoCloseable {
     /** What a run's results depend on, which a resumed run must share: the detector's bytes, its crops, sampling and explanations. */
     private ObjectNode identity(CheckSettings used) {
         ObjectNode id = JSON.createObjectNode();
-        id.put("detector_sha256", Hashing.sha256(file));
+        if (Files.isDirectory(file)) {
+            // A GenD folder: its weights (hashed on load) and the configs that shape what they compute.
+            id.put("detector_sha256", info.backboneSha256());
+            for (String f : new String[] {"config.json", "backbone/config.json", "backbone/" + ModelDirectory.PREPROCESSOR}) {
+                if (Files.isRegularFile(file.resolve(f))) {
+                    id.put("detector_" + f + "_sha256", Hashing.sha256(file.resolve(f)));
+                }
+            }
+        } else {
+            id.put("detector_sha256", Hashing.sha256(file));
+        }
         id.set("crop_contract", JSON.valueToTree(info.cropContract()));
         ObjectNode settings = JSON.valueToTree(used);
         // Batching changes how fast, not what.

@@ -9,7 +9,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 /**
  * A backbone's features for one image, as the research code computes them. It is
  * {@code unmask features --json} (schema {@code docs/schema/features-report.schema.json}).
- * ViTs fill the ViT fields, ConvNets {@code features}; what a model does not have is absent.
+ * ViTs fill the ViT fields, ConvNets {@code features}; a GenD detector {@code features} (its
+ * backbone's final normed CLS), {@code logits} and {@code p_fake}; what a model does not have is absent.
  *
  * @param clsFinal       the final normed CLS token
  * @param clsLast4       the CLS of each of the last min(4, depth) blocks through the final norm
@@ -19,14 +20,15 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param logits         the checkpoint's own classifier output, where it has one
  * @param imageEmbeds    CLIP's image embedding (final normed CLS through the visual projection), where the checkpoint has one
  * @param tokensFinal    every final normed token, when asked for
- * @param features       a ConvNet's pooled pre-classifier features
+ * @param features       a ConvNet's pooled pre-classifier features, or the features a GenD head reads
+ * @param pFake          a GenD detector's P(fake) = softmax(logits)[1]
  * @param model          what ran, in words (not in the JSON)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"schema_version", "cls_final", "cls_last4", "patch_mean_final", "attn_last_cls", "reg_final", "logits", "image_embeds", "tokens_final", "features"})
+@JsonPropertyOrder({"schema_version", "cls_final", "cls_last4", "patch_mean_final", "attn_last_cls", "reg_final", "logits", "image_embeds", "tokens_final", "features", "p_fake"})
 public record FeatureReport(int schemaVersion, float[] clsFinal, float[][] clsLast4, float[] patchMeanFinal, float[][] attnLastCls,
-        float[][] regFinal, float[] logits, float[] imageEmbeds, float[][] tokensFinal, float[] features, @JsonIgnore Model model) {
+        float[][] regFinal, float[] logits, float[] imageEmbeds, float[][] tokensFinal, float[] features, Double pFake, @JsonIgnore Model model) {
 
     /**
      * @param description family and sizes in words

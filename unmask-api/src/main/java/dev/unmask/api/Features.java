@@ -7,6 +7,7 @@ import dev.unmask.core.UserError;
 import dev.unmask.core.convnet.ConvNet;
 import dev.unmask.core.convnet.ConvNetFeatures;
 import dev.unmask.core.image.ImageTensor;
+import dev.unmask.core.model.GenDModel;
 import dev.unmask.core.model.ModelDirectory;
 import dev.unmask.core.image.Normalization;
 import dev.unmask.core.vit.ViTConfig;
@@ -29,15 +30,19 @@ public final class Features {
             throw new UserError("--size must be between 1 and 4096");
         }
         ModelDirectory md = ModelDirectory.open(modelDir);
-        boolean convnet = md.isConvNet();
-        if (!convnet) {
+        boolean gend = md.isGenD();
+        boolean convnet = !gend && md.isConvNet();
+        if (gend) {
+            GenDModel.head(md.config(), md.dir().resolve("config.json").toString());
+            GenDModel.backboneSpec(md);
+        } else if (!convnet) {
             md.vitSpec();
         }
         int[][][] rgb = ImageTensor.readRgb(image);
         if (resize != null) {
             rgb = ImageTensor.resize(rgb, resize);
         }
-        FeatureReport r = convnet ? convNet(md, rgb) : vit(md, image, rgb, tokens);
+        FeatureReport r = gend ? genD(md, image, rgb) : convnet ? convNet(md, rgb) : vit(md, image, rgb, tokens);
         requireFinite(md.dir(), "cls_final", r.clsFinal());
         requireFinite(md.dir(), "cls_last4", r.clsLast4());
         requireFinite(md.dir(), "patch_mean_final", r.patchMeanFinal());
@@ -89,11 +94,34 @@ public final class Features {
             FeatureReport r = new FeatureReport(Unmask.SCHEMA_VERSION, f.clsFinal().toFloatArray(), rows(f.clsLast().toFloatArray(), cfg.embedDim()),
                     f.patchTokens().mean(new int[] {1}).toFloatArray(), rows(f.attentionClsToPatches().toFloatArray(), f.gridH() * f.gridW()),
                     cfg.numRegisters() > 0 ? rows(f.registers().toFloatArray(), cfg.embedDim()) : null, logits == null ? null : logits.toFloatArray(),
-                    embeds == null ? null : embeds.toFloatArray(), tokens ? rows(f.tokens().toFloatArray(), cfg.embedDim()) : null, null,
+                    embeds == null ? null : embeds.toFloatArray(), tokens ? rows(f.tokens().toFloatArray(), cfg.embedDim()) : null, null, null,
                     new FeatureReport.Model(String.format("%s (%s, dim %d, depth %d, heads %d, patch %d, registers %d)", md.dir(), cfg.family(),
                             cfg.embedDim(), cfg.depth(), cfg.numHeads(), cfg.patchSize(), cfg.numRegisters()), w, h, f.gridW(), f.gridH(),
                             (loaded - start) / 1e9, (System.nanoTime() - loaded) / 1e9));
             return r;
+        }
+    }
+
+    /** A GenD detector: the features its head reads, its logits and P(fake), the image fed as the face crop it is. */
+    private static FeatureReport genD(ModelDirectory md, Path img, int[][][] rgb) {
+        int h = rgb[0].length;
+        int w = rgb[0][0].length;
+        long start = System.nanoTime();
+        try (NDManager m = NDManager.newBaseManager(); GenDModel g = GenDModel.load(md, m)) {
+            ViTConfig cfg = g.backboneConfig();
+            if (h % cfg.patchSize() != 0 || w % cfg.patchSize() != 0) {
+                throw new UserError(img + ": " + w + "x" + h + " is not a multiple of the patch size " + cfg.patchSize()
+                        + "; use --size N with N a multiple of " + cfg.patchSize());
+            }
+            long loaded = System.nanoTime();
+            NDArray x = m.create(ImageTensor.normalize(rgb, cfg.mean(), cfg.std()), new Shape(1, 3, h, w));
+            ViTFeatures f = g.backbone().features(x, 1, false, false);
+            float[] features = f.clsFinal().toFloatArray();
+            float[] logits = g.logits(features);
+            return new FeatureReport(Unmask.SCHEMA_VERSION, null, null, null, null, null, logits, null, null, features,
+                    GenDModel.fakeProbability(logits), new FeatureReport.Model(String.format("%s (GenD, %s head, backbone %s: %s, dim %d, depth %d)",
+                    md.dir(), g.head().id(), g.backboneRepo(), cfg.family(), cfg.embedDim(), cfg.depth()), w, h, f.gridW(), f.gridH(),
+                    (loaded - start) / 1e9, (System.nanoTime() - loaded) / 1e9));
         }
     }
 
@@ -108,7 +136,7 @@ public final class Features {
             NDArray x = m.create(ImageTensor.normalize(rgb, norm.mean(), norm.std()), new Shape(1, 3, h, w));
             ConvNetFeatures f = net.forward(x, 0);
             return new FeatureReport(Unmask.SCHEMA_VERSION, null, null, null, null, null, f.logits() == null ? null : f.logits().toFloatArray(), null, null,
-                    f.pooled().toFloatArray(), new FeatureReport.Model(String.format("%s (%s, %d features, %d classes)", md.dir(), net.architecture(),
+                    f.pooled().toFloatArray(), null, new FeatureReport.Model(String.format("%s (%s, %d features, %d classes)", md.dir(), net.architecture(),
                     net.numFeatures(), net.numClasses()), w, h, 0, 0, (loaded - start) / 1e9, (System.nanoTime() - loaded) / 1e9));
         }
     }

@@ -47,7 +47,7 @@ final class DetectCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE|DIR", converter = LocalPathConverter.class, description = "Videos and images; folders are searched for them at any depth.")
     List<Path> inputs;
 
-    @Option(names = "--detector", required = true, paramLabel = "D.unmask", converter = LocalPathConverter.class, description = "Detector file written by unmask train (or demo).")
+    @Option(names = "--detector", required = true, paramLabel = "D.unmask", converter = LocalPathConverter.class, description = "Detector file written by unmask train (or demo); with --pre-cropped also a GenD detector folder.")
     Path detector;
 
     @Option(names = "--backbone", paramLabel = "DIR", description = "Backbone folder, when not where the detector was trained (its SHA-256 must match).")

@@ -21,7 +21,7 @@ final class FeaturesCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--backbone", paramLabel = "DIR|NAME", description = "Backbone: a model directory (config.json + model.safetensors) or a"
-            + " pulled registry name.")
+            + " pulled registry name; a GenD detector folder prints its head's logits and p_fake too.")
     String model;
 
     @Option(names = "--model", hidden = true, paramLabel = "DIR|NAME", description = "Old name of --backbone.")
@@ -40,7 +40,7 @@ final class FeaturesCommand implements Callable<Integer> {
         resize = value;
     }
 
-    @Option(names = "--json", description = "Print JSON: cls_final, cls_last4, patch_mean_final, attn_last_cls (+ reg_final, logits, image_embeds).")
+    @Option(names = "--json", description = "Print JSON: cls_final, cls_last4, patch_mean_final, attn_last_cls (+ reg_final, logits, image_embeds); for a GenD detector features, logits, p_fake.")
     boolean json;
 
     @Option(names = "--tokens", description = "Also print tokens_final (all final normed tokens).")
@@ -78,6 +78,9 @@ final class FeaturesCommand implements Callable<Integer> {
         }
         if (f.logits() != null) {
             o.printf("logits     %s%n", head(f.logits()));
+        }
+        if (f.pFake() != null) {
+            o.printf("p_fake     %.4f%n", f.pFake());
         }
         o.printf("time       load %.0f ms, forward %.0f ms (use --json for all values)%n", m.loadSeconds() * 1e3, m.forwardSeconds() * 1e3);
         return 0;

@@ -79,6 +79,54 @@ class FeaturesCommandTest {
         }
     }
 
+    static List<String> genDCases() {
+        return Golden.cases(Golden.Family.GEND);
+    }
+
+    @ParameterizedTest(name = "unmask features --json on GenD detector {0} gives its features, logits and p_fake")
+    @MethodSource("genDCases")
+    void genDJsonOutputMatchesGoldenCase(String name) throws Exception {
+        Path dir = golden(name);
+        CliRun r = CliRun.of("features", "--backbone", dir.toString(), "--image", dir.resolve("input.png").toString(), "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode got = new ObjectMapper().readTree(r.out());
+        JsonNode exp = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
+        for (String key : new String[] {"features", "logits"}) {
+            assertThat(got.has(key)).as(key).isTrue();
+            double[] g = flat(got.get(key));
+            double[] e = flat(exp.get(key));
+            assertThat(g).as(key).hasSameSizeAs(e);
+            for (int i = 0; i < e.length; i++) {
+                assertThat(g[i]).as("%s[%d]", key, i).isCloseTo(e[i], org.assertj.core.data.Offset.offset(1e-4));
+            }
+        }
+        assertThat(got.get("p_fake").asDouble()).isCloseTo(exp.get("p_fake").asDouble(), org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(got.has("cls_final")).isFalse();
+    }
+
+    @Test
+    void genDFolderWithoutItsBackboneConfigSaysWhatIsMissing(@TempDir Path tmp) throws Exception {
+        Path dir = Golden.copyModel("gend_dinov3_tiny", tmp.resolve("gend"));
+        CliRun r = CliRun.of("features", "--backbone", dir.toString(), "--image", golden("gend_dinov3_tiny").resolve("input.png").toString(), "--json");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).isEqualTo(1);
+        assertThat(r.err()).contains("backbone/config.json").contains("unmask-test/dinov3-tiny");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void genDPerceptionEncoderVariantIsRefusedInOneLine(@TempDir Path tmp) throws Exception {
+        Path dir = Golden.copyModel("gend_dinov3_tiny", tmp.resolve("gend_pe"));
+        Files.createDirectories(dir.resolve("backbone"));
+        // GenD_PE_L names a timm Eva backbone, whose config has an architecture and no model_type.
+        Files.writeString(dir.resolve("backbone/config.json"), "{\"architecture\": \"vit_pe_core_large_patch14_336\", \"num_classes\": 0}");
+        CliRun r = CliRun.of("features", "--backbone", dir.toString(), "--image", golden("gend_dinov3_tiny").resolve("input.png").toString(), "--json");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).isEqualTo(1);
+        assertThat(r.err()).contains("Perception Encoder");
+        assertThat(r.out()).isEmpty();
+    }
+
     @Test
     void convNetCheckpointOfAnotherArchitectureNamesTheFirstMisfitTensor(@TempDir Path tmp) throws Exception {
         Path src = golden("effnet_b0");

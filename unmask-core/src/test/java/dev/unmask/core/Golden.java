@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.unmask.core.model.GenDModel;
 import dev.unmask.core.model.ModelDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,6 +30,8 @@ public final class Golden {
         VIT,
         /** A ConvNet model directory whose architecture the loader knows. */
         CONVNET,
+        /** A GenD detector folder (config model_type "GenD") whose backbone config the ViT loader reads. */
+        GEND,
         /** A config no loader here implements: GoldenCasesTest fails on it. */
         UNKNOWN
     }
@@ -94,6 +97,14 @@ public final class Golden {
             return Family.UNKNOWN;
         }
         ModelDirectory md = ModelDirectory.open(dir);
+        if (md.isGenD()) {
+            try {
+                GenDModel.backboneSpec(md);
+                return Family.GEND;
+            } catch (UserError e) {
+                return Family.UNKNOWN;
+            }
+        }
         if (md.isConvNet()) {
             return Family.CONVNET;
         }

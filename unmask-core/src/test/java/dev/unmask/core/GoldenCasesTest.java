@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.model.GenDModel;
 import dev.unmask.core.model.ModelDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +38,10 @@ class GoldenCasesTest {
             assertThat(Golden.family(name + "/" + recipe.at("/backbone/dir").asText())).as(name + " backbone").isEqualTo(Golden.Family.VIT);
             requireFiles(dir, "expected.json", recipe.at("/head/init_file").asText(), recipe.at("/input/labels_csv").asText());
             recipe.at("/input/files").forEach(f -> requireFiles(dir, f.asText()));
+        } else if (family == Golden.Family.GEND) {
+            // GenD's expected values are computed from a source case's reference features, so no input_check.
+            requireFiles(dir, "config.json", "model.safetensors", "input.png", "expected.json", GenDModel.BACKBONE_DIR + "/config.json");
+            assertThat(Golden.expected(name).has("p_fake")).as(name + " expected.json p_fake").isTrue();
         } else {
             requireFiles(dir, "config.json", "model.safetensors", "input.png", "expected.json");
             assertThat(Golden.expected(name).has("input_check")).as(name + " expected.json input_check").isTrue();

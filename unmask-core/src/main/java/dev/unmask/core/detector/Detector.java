@@ -11,6 +11,7 @@ import dev.unmask.core.checkpoint.SafeTensorsWriter;
 import dev.unmask.core.checkpoint.TensorInfo;
 import dev.unmask.core.data.Preprocessing;
 import dev.unmask.core.model.FeatureVariant;
+import dev.unmask.core.model.GenDModel;
 import dev.unmask.core.head.Head;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.io.StrictJson;
@@ -218,6 +219,60 @@ public final class Detector implements AutoCloseable {
                 backbone.close();
                 throw e;
             }
+        }
+    }
+
+    /** Threshold of an imported GenD detector until it is calibrated on the user's data: GenD's own argmax. */
+    public static final double GEND_THRESHOLD = 0.5;
+
+    /**
+     * A GenD detector folder ({@link GenDModel}) as a detector: its backbone, its linear or
+     * LinearNorm head on the final normed CLS, the backbone processor's input size, mean and std
+     * (resized bicubic when a crop is not that size), threshold {@value #GEND_THRESHOLD}. The
+     * manifest is made here, not read: it names the folder, the backbone repo and the weights' SHA-256.
+     */
+    public static Detector loadGenD(Path dir, NDManager parent) {
+        ModelDirectory md = ModelDirectory.open(dir);
+        if (!md.isGenD()) {
+            throw new UserError(dir + ": not a GenD detector folder (its config.json has no model_type \"GenD\")");
+        }
+        GenDModel g = GenDModel.load(md, parent);
+        Head head = null;
+        try {
+            Backbone backbone = new Backbone.ViT(g.backbone());
+            int dim = g.backboneConfig().embedDim();
+            Preprocessing preprocessing = backbone.preprocessing(GenDModel.inputSize(md, g.backboneConfig()));
+            HeadSpec headSpec = new HeadSpec(FeatureVariant.CLS_LAST, g.head() == GenDModel.Head.LINEAR_NORM ? HeadSpec.Kind.LINEAR_NORM
+                    : HeadSpec.Kind.LINEAR, 1, 1, dim, 0, 0f);
+            Map<String, float[]> values = new LinkedHashMap<>();
+            values.put("head.weight", g.headWeight());
+            values.put("head.bias", g.headBias());
+            head = Head.of(headSpec, values, parent);
+            ObjectNode m = StrictJson.mapper().createObjectNode();
+            m.put("format", FORMAT);
+            m.put("version", VERSION);
+            // GenD tunes only the backbone's LayerNorms (and the head).
+            m.put("approach", "lntune");
+            m.set("head", headJson(headSpec));
+            ObjectNode bb = m.putObject("backbone");
+            bb.put("kind", Backbone.VIT);
+            bb.put("name", g.backboneRepo());
+            bb.put("path", md.dir().toAbsolutePath().toString());
+            bb.put("sha256", BackboneRef.weightsSha256(md.dir()));
+            bb.putArray("changed_tensors");
+            m.set("preprocessing", preprocessingJson(preprocessing));
+            m.put("threshold", GEND_THRESHOLD);
+            m.put("threshold_rule", "GenD's argmax: P(fake) >= 0.5; not calibrated on your data");
+            m.put("note", "GenD detector (Yermakov et al., WACV 2026, github yermandy/GenD) read from " + md.dir().toAbsolutePath()
+                    + ": " + g.head().id() + " head on backbone " + g.backboneRepo());
+            DetectorManifest spec = DetectorManifest.parse(m, dir + ": GenD detector");
+            return new Detector(m, spec, backbone, head, preprocessing, GEND_THRESHOLD);
+        } catch (RuntimeException e) {
+            if (head != null) {
+                head.close();
+            }
+            g.close();
+            throw e;
         }
     }
 

@@ -124,6 +124,10 @@ public final class Head implements AutoCloseable {
             f = Activation.relu(new Linear(parameters.get("mlp.fc1.weight"), parameters.get("mlp.fc1.bias")).forward(f));
             f = Dropout.apply(f, spec.mlpDropout(), dropout);
         }
+        if (spec.kind() == HeadSpec.Kind.LINEAR_NORM) {
+            // torch's F.normalize: x / max(‖x‖₂, 1e-12).
+            f = f.div(f.norm(new int[] {1}, true).maximum(1e-12f));
+        }
         return new Linear(parameters.get("head.weight"), parameters.get("head.bias")).forward(f);
     }
 

@@ -19,9 +19,13 @@ public record HeadSpec(FeatureVariant variant, Kind kind, int blocks, int tokens
     /** A head larger than this is a mistake (e.g. all_* on a huge input), not a model. */
     static final long MAX_PARAMETERS = 1L << 28;
 
-    /** Linear: features → 2. MLP: features → Linear(hidden) → ReLU → dropout → Linear(2). */
+    /**
+     * Linear: features → 2. MLP: features → Linear(hidden) → ReLU → dropout → Linear(2).
+     * LinearNorm (GenD's head): features scaled to unit L2 length → Linear(2); only imported GenD
+     * detectors have it, so {@link #parse} (training's and detector files' names) does not offer it.
+     */
     public enum Kind {
-        LINEAR, MLP;
+        LINEAR, MLP, LINEAR_NORM;
 
         public String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -29,7 +33,7 @@ public record HeadSpec(FeatureVariant variant, Kind kind, int blocks, int tokens
 
         public static Kind parse(String id) {
             for (Kind k : values()) {
-                if (k.id().equals(id)) {
+                if (k != LINEAR_NORM && k.id().equals(id)) {
                     return k;
                 }
             }

@@ -76,8 +76,13 @@ public final class ModelDirectory {
         return config;
     }
 
+    /** A GenD detector (config {@code model_type} "GenD"): a backbone with a two-class linear head, see {@link GenDModel}. */
+    public boolean isGenD() {
+        return GenDModel.isGenD(config);
+    }
+
     public boolean isViT() {
-        return ViTConfigs.isViT(config);
+        return !isGenD() && ViTConfigs.isViT(config);
     }
 
     /** A timm ConvNet name (EfficientNet, EfficientNetV2, Xception) we can build. */
@@ -103,8 +108,17 @@ public final class ModelDirectory {
      * which the model config does not carry.
      */
     public ViTConfigs.Spec vitSpec() {
-        ViTConfigs.Spec spec = ViTConfigs.parse(config, dir.resolve("config.json").toString());
-        Path pre = dir.resolve(PREPROCESSOR);
+        return vitSpec(config, dir);
+    }
+
+    /**
+     * The ViT configuration {@code config} (read from {@code configDir/config.json}) declares, with the
+     * mean and std of a {@code preprocessor_config.json} beside it; a GenD detector's backbone
+     * folder holds only these two files, without weights.
+     */
+    public static ViTConfigs.Spec vitSpec(JsonNode config, Path configDir) {
+        ViTConfigs.Spec spec = ViTConfigs.parse(config, configDir.resolve("config.json").toString());
+        Path pre = configDir.resolve(PREPROCESSOR);
         if (!config.has("model_type") || !Files.isRegularFile(pre)) {
             return spec;
         }

@@ -115,4 +115,23 @@ class HeadTest {
         }
         return d;
     }
+
+    @Test
+    void linearNormHeadIsTheLinearHeadOnUnitLengthFeatures() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] w = {0.5f, -1f, 2f, 0.25f, -0.75f, 1.5f, 0f, 3f};
+            float[] b = {0.1f, -0.2f};
+            java.util.Map<String, float[]> values = java.util.Map.of("head.weight", w, "head.bias", b);
+            Head norm = Head.of(new HeadSpec(FeatureVariant.CLS_LAST, HeadSpec.Kind.LINEAR_NORM, 1, 1, 4, 0, 0f), values, m);
+            float[] f = {3f, -4f, 0f, 12f};
+            float[] logits = norm.logits(m.create(f, new Shape(1, 1, 1, 4)), null).toFloatArray();
+            // ‖f‖ = 13, so f/‖f‖ = (3, -4, 0, 12)/13.
+            assertThat(logits[0]).isCloseTo((0.5f * 3 + 1f * 4 + 0.25f * 12) / 13f + 0.1f, org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat(logits[1]).isCloseTo((-0.75f * 3 - 1.5f * 4 + 3f * 12) / 13f - 0.2f, org.assertj.core.data.Offset.offset(1e-5f));
+            float[] scaled = norm.logits(m.create(new float[] {30f, -40f, 0f, 120f}, new Shape(1, 1, 1, 4)), null).toFloatArray();
+            assertThat(scaled[0]).isCloseTo(logits[0], org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat(scaled[1]).isCloseTo(logits[1], org.assertj.core.data.Offset.offset(1e-5f));
+            assertThatThrownBy(() -> HeadSpec.Kind.parse("linear_norm")).isInstanceOf(UserError.class);
+        }
+    }
 }
