@@ -122,8 +122,10 @@ public final class ViTLoader {
 
     /**
      * Checks each part's dtype and shape (one of {@code slots} equal slices of {@code expected}
-     * along axis 0); returns the summed first dimension. Leading axes of size 1 do not count:
-     * CLIP stores its class embedding as [D] and its positions as [N, D].
+     * along axis 0); returns the summed first dimension. Where the canonical tensor has leading
+     * axes of size 1 (tokens and position embeddings), a checkpoint may leave them out: CLIP stores
+     * its class embedding as [D] and its positions as [N, D]. Elsewhere the shape must match
+     * exactly: a bias stored as [1, D] is a broken checkpoint, not another layout.
      */
     private static long checkShapes(String arch, long[] expected, String[] parts, int slots, SafeTensors weights) {
         long first = 0;
@@ -135,7 +137,8 @@ public final class ViTLoader {
             long[] s = info.shape();
             long[] want = expected.clone();
             want[0] = expected[0] / slots;
-            if (!Arrays.equals(withoutLeadingOnes(s), withoutLeadingOnes(want))) {
+            boolean same = want[0] == 1 ? Arrays.equals(withoutLeadingOnes(s), withoutLeadingOnes(want)) : Arrays.equals(s, want);
+            if (!same) {
                 throw new UserError("checkpoint does not fit " + arch + ": tensor " + p + " has shape "
                         + Arrays.toString(s) + ", expected " + Arrays.toString(want));
             }
