@@ -61,9 +61,10 @@ public record Calibration(int schemaVersion, String detector, String out, String
             throw new UserError(list + ": calibration needs real and fake items (has " + (scores.length - nFake) + " real, " + nFake + " fake)");
         }
         BinaryMetrics m = BinaryMetrics.compute(scores, fake, scored.detector().threshold());
+        String listSha256 = Hashing.sha256(list);
         ObjectNode record = StrictJson.mapper().createObjectNode();
         record.put("list", list.toAbsolutePath().toString());
-        record.put("list_sha256", Hashing.sha256(list));
+        record.put("list_sha256", listSha256);
         record.put("items", scores.length);
         record.put("real", scores.length - nFake);
         record.put("fake", nFake);
@@ -79,7 +80,7 @@ public record Calibration(int schemaVersion, String detector, String out, String
             throw new UserError(out + ": cannot write (" + StrictJson.oneLine(e.getMessage()) + ")");
         }
         return new Calibration(Unmask.SCHEMA_VERSION, detectorFile.toAbsolutePath().toString(), out.toAbsolutePath().toString(),
-                list.toAbsolutePath().toString(), Hashing.sha256(list), scores.length, scores.length - nFake, nFake,
+                list.toAbsolutePath().toString(), listSha256, scores.length, scores.length - nFake, nFake,
                 scored.detector().threshold(), m.eerThreshold(), m.eer(), m.auc());
     }
 }

@@ -10,6 +10,7 @@ import dev.unmask.core.explain.HeatMap;
 import dev.unmask.core.image.ImageTensor;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.media.pixels.Picture;
+import dev.unmask.media.detect.DetectionRun;
 import dev.unmask.media.detect.Verdict;
 import dev.unmask.media.render.HeatOverlay;
 import java.awt.image.BufferedImage;
@@ -78,7 +79,7 @@ final class CropScoring {
     }
 
     private FileCheck.Explanation explain(Path file, int index, Path out, int[][][] rgb, float[] input, float score, double threshold) {
-        Path dir = out.resolve(String.format(Locale.ROOT, "%03d_%s", index + 1, tame(file)));
+        Path dir = out.resolve(DetectionRun.folderName(index, file));
         try {
             Files.createDirectories(dir);
             Preprocessing pre = model.preprocessing();
@@ -107,12 +108,6 @@ final class CropScoring {
             }
         }
         return Picture.of(img);
-    }
-
-    private static String tame(Path file) {
-        String name = file.getFileName() == null ? "input" : file.getFileName().toString();
-        String t = name.replaceAll("[^A-Za-z0-9._-]", "_");
-        return t.length() > 80 ? t.substring(0, 80) : t;
     }
 
     private static FileCheck error(Path file, double threshold, String message, long t0) {

@@ -90,6 +90,8 @@ public final class Detector implements AutoCloseable {
         Unmask.configureEngine();
         NDManager manager = NDManager.newBaseManager();
         dev.unmask.core.detector.Detector model = null;
+        FacePipeline checked = null;
+        PipelineConfig checkedConfig = null;
         try {
             boolean gend = Files.isDirectory(file) && Files.isRegularFile(file.resolve("config.json"))
                     && ModelDirectory.open(file).isGenD();
@@ -114,14 +116,10 @@ public final class Detector implements AutoCloseable {
                 declared = m.path("crop_contract").path("declared").asBoolean(false);
             } else {
                 recipe = CropRecipe.of(m, file, options.assumeCrop() ? CropRecipe.assumed(FaceDetectorKind.BLAZEFACE) : null);
-                PipelineConfig config = recipe.apply(PipelineConfig.DEFAULT);
-                FacePipeline pipeline = FacePipeline.open(recipe.faceDetector(), config);
-                try {
-                    recipe.requireReproducedBy(pipeline.contract(), file);
-                    contract = pipeline.contract().toMap();
-                } finally {
-                    pipeline.close();
-                }
+                checkedConfig = recipe.apply(PipelineConfig.DEFAULT);
+                checked = FacePipeline.open(recipe.faceDetector(), checkedConfig);
+                recipe.requireReproducedBy(checked.contract(), file);
+                contract = checked.contract().toMap();
                 declared = recipe.declared();
             }
             DetectorManifest spec = model.spec();
@@ -129,8 +127,16 @@ public final class Detector implements AutoCloseable {
             DetectorInfo info = new DetectorInfo(file.toAbsolutePath().toString(), spec.approach(), spec.head().features(), model.threshold(),
                     spec.backbone().name(), spec.backbone().sha256(), contract, declared,
                     eer != null && eer.isNumber() && Double.isFinite(eer.asDouble()) ? eer.asDouble() : null);
-            return new Detector(file, manager, model, recipe, info, options.preCropped());
+            Detector d = new Detector(file, manager, model, recipe, info, options.preCropped());
+            if (checked != null) {
+                // The pipeline that checked the crop contract serves the first check (opening one loads a network).
+                d.idle.computeIfAbsent(checkedConfig, c -> new ConcurrentLinkedDeque<>()).add(checked);
+            }
+            return d;
         } catch (RuntimeException e) {
+            if (checked != null) {
+                checked.close();
+            }
             if (model != null) {
                 model.close();
             }
@@ -317,9 +323,6 @@ public final class Detector implements AutoCloseable {
     }
 
     private void giveBack(PipelineConfig config, FacePipeline p) {
-        if (p == null) {
-            return;
-        }
         if (closed) {
             p.close();
         } else {

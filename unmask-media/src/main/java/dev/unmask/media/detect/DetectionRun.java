@@ -595,7 +595,7 @@ public final class DetectionRun {
     }
 
     /** Where a file's overlays go: its batch position (names repeat across folders) and a tame form of its name. */
-    static String folderName(int index, Path file) {
+    public static String folderName(int index, Path file) {
         String name = file.getFileName() == null ? "input" : file.getFileName().toString();
         String tame = name.replaceAll("[^A-Za-z0-9._-]", "_");
         if (tame.length() > 80) {
