@@ -12,6 +12,7 @@ import dev.unmask.core.io.Hashing;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.media.FacePipeline;
 import dev.unmask.media.PipelineConfig;
+import dev.unmask.media.crop.GenDTemplate;
 import dev.unmask.media.detect.CropRecipe;
 import dev.unmask.media.detect.DetectJournal;
 import dev.unmask.media.detect.DetectSettings;
@@ -76,7 +77,8 @@ public final class Detector implements AutoCloseable {
 
     /**
      * Loads a detector file written by {@code unmask train} (or the demo); its backbone from where it
-     * was trained. With {@link LoadOptions#preCropped()}, {@code file} may also be a GenD detector folder.
+     * was trained. {@code file} may also be a GenD detector folder, whose faces are cut by GenD's
+     * alignment ({@link GenDTemplate}) unless {@link LoadOptions#preCropped()}.
      */
     public static Detector load(Path file) {
         return load(file, LoadOptions.DEFAULTS);
@@ -95,11 +97,7 @@ public final class Detector implements AutoCloseable {
         try {
             boolean gend = Files.isDirectory(file) && Files.isRegularFile(file.resolve("config.json"))
                     && ModelDirectory.open(file).isGenD();
-            if (gend && !options.preCropped()) {
-                throw new UserError(file + ": a GenD detector folder checks face crops only for now: add --pre-cropped"
-                        + " (GenD's aligned-face crop recipe is not implemented yet)");
-            }
-            model = gend ? dev.unmask.core.detector.Detector.loadGenD(file, manager)
+            model = gend ? dev.unmask.core.detector.Detector.loadGenD(file, genDCropContract(), manager)
                     : dev.unmask.core.detector.Detector.load(file, options.backbone(), manager);
             JsonNode m = model.manifest();
             CropRecipe recipe = null;
@@ -120,6 +118,9 @@ public final class Detector implements AutoCloseable {
                 checked = FacePipeline.open(recipe.faceDetector(), checkedConfig);
                 recipe.requireReproducedBy(checked.contract(), file);
                 contract = checked.contract().toMap();
+                if (m.path("crop_contract").has(LANDMARKS)) {
+                    contract.put(LANDMARKS, m.path("crop_contract").path(LANDMARKS).asText());
+                }
                 declared = recipe.declared();
             }
             DetectorManifest spec = model.spec();
@@ -143,6 +144,20 @@ public final class Detector implements AutoCloseable {
             manager.close();
             throw e;
         }
+    }
+
+    /** Where the crop contract of a GenD folder says its landmarks come from. */
+    static final String LANDMARKS = "landmarks";
+
+    /**
+     * The crop contract of a GenD detector folder: GenD's aligned faces ({@link GenDTemplate}),
+     * placed by BlazeFace's keypoints rather than the RetinaFace landmarks GenD was trained with.
+     */
+    static Map<String, Object> genDCropContract() {
+        Map<String, Object> c = GenDTemplate.contract().toMap();
+        c.put(LANDMARKS, "BlazeFace full-range: right eye, left eye, nose tip, and mouth centre onto the midpoint of GenD's"
+                + " mouth corners; GenD's own faces were aligned on RetinaFace's five landmarks");
+        return c;
     }
 
     /** What this detector is, as its reports name it. */

@@ -47,7 +47,9 @@ final class DetectCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE|DIR", converter = LocalPathConverter.class, description = "Videos and images; folders are searched for them at any depth.")
     List<Path> inputs;
 
-    @Option(names = "--detector", required = true, paramLabel = "D.unmask", converter = LocalPathConverter.class, description = "Detector file written by unmask train (or demo); with --pre-cropped also a GenD detector folder.")
+    @Option(names = "--detector", required = true, paramLabel = "D.unmask", converter = LocalPathConverter.class, description = "Detector file written by unmask train (or demo), or a GenD detector folder: its faces are aligned"
+            + " as GenD's were (BlazeFace's eyes, nose tip and mouth centre put on GenD's template by a similarity, scale 1.3,"
+            + " 256 px, bilinear; README, crop contract).")
     Path detector;
 
     @Option(names = "--backbone", paramLabel = "DIR", description = "Backbone folder, when not where the detector was trained (its SHA-256 must match).")
@@ -95,7 +97,8 @@ final class DetectCommand implements Callable<Integer> {
     boolean assumeCrop;
 
     @Option(names = "--pre-cropped", description = "The inputs are face crops already (as in downloaded datasets): no face detection, only the"
-            + " detector's resize and normalisation; each image is one face.")
+            + " detector's resize and normalisation; each image is one face (for a GenD folder: faces aligned as extract --align"
+            + " gend makes them).")
     boolean preCropped;
 
     @Override

@@ -3,6 +3,8 @@ package dev.unmask.cli;
 import dev.unmask.core.progress.ProgressBar;
 import dev.unmask.media.PipelineConfig;
 import dev.unmask.media.crop.Alignment;
+import dev.unmask.media.crop.CropContract;
+import dev.unmask.media.crop.GenDTemplate;
 import dev.unmask.media.crop.ResizeKernel;
 import dev.unmask.media.dataset.DatasetKind;
 import dev.unmask.media.extract.ExtractConfig;
@@ -65,16 +67,17 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--margin", paramLabel = "X", defaultValue = "1.3", description = "Crop side / face box side. Default: ${DEFAULT-VALUE}.")
     double margin;
 
-    @Option(names = "--size", paramLabel = "PX", defaultValue = "224", description = "Crop size in pixels. Default: ${DEFAULT-VALUE}.")
-    int size;
+    @Option(names = "--size", paramLabel = "PX", description = "Crop size in pixels. Default: 224 (256 with --align gend).")
+    Integer size;
 
-    @Option(names = "--resize-kernel", paramLabel = "NAME", defaultValue = "area",
-            description = "area, linear, cubic or lanczos. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--resize-kernel", paramLabel = "NAME",
+            description = "area, linear, cubic or lanczos. Default: area (linear with --align gend, whose warp cannot average areas).")
     String kernel;
 
     @Option(names = "--align", paramLabel = "HOW", defaultValue = "none",
-            description = "none, or eyes: turn each crop about the face's centre so that the eyes are level (BlazeFace only)."
-                    + " Default: ${DEFAULT-VALUE}.")
+            description = "none; eyes: turn each crop about the face's centre so that the eyes are level; or gend: GenD's aligned"
+                    + " faces, BlazeFace's eyes, nose tip and mouth centre put on GenD's template (--margin is GenD's scale), the"
+                    + " crops a GenD detector folder judges (BlazeFace only). Default: ${DEFAULT-VALUE}.")
     String align;
 
     @Option(names = "--workers", paramLabel = "N", description = "Videos processed at once (default: number of cores).")
@@ -94,11 +97,15 @@ final class ExtractCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DatasetKind kind = layout.equals("auto") ? null : DatasetKind.parse(layout);
         FaceDetectorKind detector = FaceDetectorKind.parse(faceDetector);
+        Alignment alignment = Alignment.parse(align);
+        // GenD's own crop side and sampling, unless asked otherwise.
+        boolean gend = alignment == Alignment.GEND;
         PipelineConfig pipeline = PipelineConfig.DEFAULT
                 .withSampler(SamplerConfig.DEFAULT.withFrames(frames).withDecoderThreads(1))
                 .withSelection(FaceSelection.parse(faces))
-                .withCrop(margin, size, ResizeKernel.parse(kernel))
-                .withAlignment(Alignment.parse(align));
+                .withCrop(margin, size != null ? size : gend ? GenDTemplate.SIZE : CropContract.DEFAULT_SIZE,
+                        ResizeKernel.parse(kernel != null ? kernel : gend ? "linear" : "area"))
+                .withAlignment(alignment);
         int n = workers != null ? workers : Runtime.getRuntime().availableProcessors();
         ExtractConfig config = new ExtractConfig(out, detector, pipeline, n, retryErrors);
         PrintWriter err = spec.commandLine().getErr();

@@ -38,9 +38,9 @@ public final class FacePipeline implements AutoCloseable {
         this.detector = detector;
         this.config = config;
         this.sampler = new VideoSampler(config.sampler());
-        if (config.alignment() == Alignment.EYES && !detector.findsEyes()) {
+        if (config.alignment().needsKeypoints() && !detector.findsEyes()) {
             detector.close();
-            throw new UserError("eye alignment needs eye keypoints, and " + detector.id() + " finds boxes only; use BlazeFace");
+            throw new UserError((config.alignment() == Alignment.EYES ? "eye" : config.alignment().cliName()) + " alignment needs eye keypoints, and " + detector.id() + " finds boxes only; use BlazeFace");
         }
         this.cropper = new FaceCropper(config.margin(), config.cropSize(), config.kernel(), config.alignment());
     }
@@ -173,7 +173,7 @@ public final class FacePipeline implements AutoCloseable {
             List<Crop> made = new ArrayList<>(faces.size());
             for (int i = 0; i < faces.size(); i++) {
                 Face f = faces.get(i);
-                made.add(new Crop(frame.frameNumber(), frame.seconds(), tracks[i], f, cropper.region(f.box()),
+                made.add(new Crop(frame.frameNumber(), frame.seconds(), tracks[i], f, cropper.region(f),
                         cropper.crop(frame.picture(), f)));
             }
             crops += made.size();

@@ -1,5 +1,6 @@
 package dev.unmask.media;
 
+import dev.unmask.core.UserError;
 import dev.unmask.media.crop.Alignment;
 import dev.unmask.media.crop.CropContract;
 import dev.unmask.media.crop.ResizeKernel;
@@ -27,6 +28,11 @@ public record PipelineConfig(SamplerConfig sampler, double margin, int cropSize,
         // Validated where users meet them: the contract checks margin and size.
         CropContract.of("check", margin, cropSize, kernel);
         java.util.Objects.requireNonNull(alignment, "alignment");
+        if (alignment == Alignment.GEND && kernel == ResizeKernel.AREA) {
+            // The gend crop is sampled once, by its warp, which has no area averaging.
+            throw new UserError("gend alignment samples the frame once through its warp, which cannot average areas:"
+                    + " use the resize kernel linear (GenD's own), cubic or lanczos, not area");
+        }
     }
 
     public CropContract contract(String detectorId) {

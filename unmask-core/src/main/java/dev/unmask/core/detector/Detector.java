@@ -229,9 +229,14 @@ public final class Detector implements AutoCloseable {
      * A GenD detector folder ({@link GenDModel}) as a detector: its backbone, its linear or
      * LinearNorm head on the final normed CLS, the backbone processor's input size, mean and std
      * (resized bicubic when a crop is not that size), threshold {@value #GEND_THRESHOLD}. The
-     * manifest is made here, not read: it names the folder, the backbone repo and the weights' SHA-256.
+     * manifest is made here, not read: it names the folder, the backbone repo and the weights' SHA-256,
+     * and holds {@code cropContract}.
+     *
+     * @param cropContract how faces are to be cut for it (GenD's aligned faces, made by the media
+     *                     layer's {@code gend} recipe, which this layer cannot see), stored as the
+     *                     manifest's {@code crop_contract}
      */
-    public static Detector loadGenD(Path dir, NDManager parent) {
+    public static Detector loadGenD(Path dir, Map<String, ?> cropContract, NDManager parent) {
         ModelDirectory md = ModelDirectory.open(dir);
         if (!md.isGenD()) {
             throw new UserError(dir + ": not a GenD detector folder (its config.json has no model_type \"GenD\")");
@@ -261,6 +266,7 @@ public final class Detector implements AutoCloseable {
             bb.put("sha256", BackboneRef.weightsSha256(md.dir()));
             bb.putArray("changed_tensors");
             m.set("preprocessing", preprocessingJson(preprocessing));
+            m.set("crop_contract", StrictJson.mapper().valueToTree(cropContract));
             m.put("threshold", GEND_THRESHOLD);
             m.put("threshold_rule", "GenD's argmax: P(fake) >= 0.5; not calibrated on your data");
             m.put("note", "GenD detector (Yermakov et al., WACV 2026, github yermandy/GenD) read from " + md.dir().toAbsolutePath()

@@ -11,12 +11,25 @@ public enum Alignment {
      * Squares turned about the face box's centre so that the line through the eyes (BlazeFace's
      * first two keypoints) is horizontal; the turned frame is sampled bilinearly.
      */
-    EYES("eyes:opencv-linear");
+    EYES("eyes:opencv-linear"),
+    /**
+     * GenD's aligned faces (Yermakov et al., github yermandy/GenD, {@code align_face}): the frame
+     * mapped by the least-squares similarity that puts BlazeFace's eyes, nose tip and mouth centre
+     * (the latter counted twice, for the two mouth corners it stands for) on GenD's template
+     * ({@link GenDTemplate}), sampled once by the warp with the contract's kernel at the contract's
+     * size; the margin is GenD's scale. GenD placed RetinaFace's five landmarks; these come from BlazeFace.
+     */
+    GEND("gend:blazeface-eyes-nose-mouth-centre:lsq-similarity");
 
     private final String id;
 
     Alignment(String id) {
         this.id = id;
+    }
+
+    /** Whether crops need the face's keypoints (BlazeFace's), not just its box. */
+    public boolean needsKeypoints() {
+        return this != NONE;
     }
 
     /** As stored in a crop contract. */
@@ -28,13 +41,13 @@ public enum Alignment {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** From a command line ({@code none}, {@code eyes}) or a crop contract. */
+    /** From a command line ({@code none}, {@code eyes}, {@code gend}) or a crop contract. */
     public static Alignment parse(String s) {
         for (Alignment a : values()) {
             if (a.cliName().equalsIgnoreCase(s) || a.id.equalsIgnoreCase(s)) {
                 return a;
             }
         }
-        throw new UserError("unknown face alignment '" + s + "'; expected none or eyes");
+        throw new UserError("unknown face alignment '" + s + "'; expected none, eyes or gend");
     }
 }

@@ -18,6 +18,9 @@ import org.bytedeco.opencv.opencv_core.Size;
  * Parts of the square outside the frame are filled with black rather than the square being
  * shifted or squeezed, so the face keeps its place and proportions in every crop. With
  * {@link Alignment#EYES} the same square is turned about its centre by the angle of the eye line.
+ * With {@link Alignment#GEND} the crop is GenD's aligned face instead ({@link GenDTemplate}): the
+ * frame warped straight to the crop's size by the similarity that puts the keypoints on GenD's
+ * template, the margin being GenD's scale and the kernel the warp's sampling.
  */
 public final class FaceCropper {
     private final double margin;
@@ -38,6 +41,24 @@ public final class FaceCropper {
 
     /** The square region, in frame pixels (may extend past the frame), before any turn. */
     public Box region(Box face) {
+        return boxRegion(face);
+    }
+
+    /**
+     * The square of the frame a face's crop shows, before any turn: for GenD's alignment the
+     * square the warp samples (turned about its centre by the fit's angle), otherwise {@link #region(Box)}.
+     */
+    public Box region(Face face) {
+        if (alignment != Alignment.GEND) {
+            return boxRegion(face.box());
+        }
+        GenDTemplate.Similarity toFrame = GenDTemplate.fit(face, margin, size).inverse();
+        Point centre = toFrame.apply(new Point(size / 2.0, size / 2.0));
+        double side = size * toFrame.scale();
+        return new Box(centre.x() - side / 2, centre.y() - side / 2, side, side);
+    }
+
+    private Box boxRegion(Box face) {
         double side = Math.max(1, Math.round(Math.max(face.width(), face.height()) * margin));
         double x0 = Math.round(face.centerX() - side / 2);
         double y0 = Math.round(face.centerY() - side / 2);
@@ -48,6 +69,9 @@ public final class FaceCropper {
     public Picture crop(Picture frame, Face face) {
         if (alignment == Alignment.NONE) {
             return crop(frame, face.box());
+        }
+        if (alignment == Alignment.GEND) {
+            return warped(frame, GenDTemplate.fit(face, margin, size), size, kernel);
         }
         if (face.keypoints().size() < 2) {
             throw new UserError("eye alignment needs eye keypoints, and this face detector gives none (use BlazeFace)");
@@ -105,6 +129,30 @@ public final class FaceCropper {
             m.put(1, 0, sin).put(1, 1, cos).put(1, 2, cy - 0.5 + h * (sin + cos));
             opencv_imgproc.warpAffine(src, dst, cropToFrame, to, opencv_imgproc.INTER_LINEAR | opencv_imgproc.WARP_INVERSE_MAP,
                     opencv_core.BORDER_CONSTANT, black);
+            return Picture.of(dst);
+        }
+    }
+
+    /**
+     * The frame seen through {@code frameToCrop} (continuous coordinates) in a {@code side}-pixel
+     * square, sampled once with {@code kernel}; black outside the frame.
+     */
+    static Picture warped(Picture frame, GenDTemplate.Similarity frameToCrop, int side, ResizeKernel kernel) {
+        // OpenCV maps pixel indices, whose centres are at +½ in continuous coordinates: shift in, map, shift out.
+        double a = frameToCrop.a();
+        double b = frameToCrop.b();
+        double tx = frameToCrop.tx() + 0.5 * (a - b) - 0.5;
+        double ty = frameToCrop.ty() + 0.5 * (b + a) - 0.5;
+        Natives.init();
+        try (Mat src = frame.toMat();
+             Mat dst = new Mat();
+             Mat m = new Mat(2, 3, opencv_core.CV_64F);
+             DoubleIndexer i = m.createIndexer();
+             Size to = new Size(side, side);
+             Scalar black = new Scalar(0, 0, 0, 0)) {
+            i.put(0, 0, a).put(0, 1, -b).put(0, 2, tx);
+            i.put(1, 0, b).put(1, 1, a).put(1, 2, ty);
+            opencv_imgproc.warpAffine(src, dst, m, to, kernel.opencvFlag, opencv_core.BORDER_CONSTANT, black);
             return Picture.of(dst);
         }
     }

@@ -87,7 +87,7 @@ public record CropRecipe(FaceDetectorKind faceDetector, double margin, int size,
             throw new UserError(detectorFile + ": trained on crops aligned by \"" + contract.alignment()
                     + "\", which detect cannot reproduce");
         }
-        if (alignment == Alignment.EYES && !kind.findsEyes()) {
+        if (alignment.needsKeypoints() && !kind.findsEyes()) {
             throw new UserError(detectorFile + ": trained on crops aligned on the eyes of faces found by \"" + contract.detector()
                     + "\", which finds no eyes; detect cannot reproduce them");
         }

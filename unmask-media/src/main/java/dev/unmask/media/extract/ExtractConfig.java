@@ -2,7 +2,6 @@ package dev.unmask.media.extract;
 
 import dev.unmask.core.UserError;
 import dev.unmask.media.PipelineConfig;
-import dev.unmask.media.crop.Alignment;
 import dev.unmask.media.face.FaceDetectorKind;
 import java.nio.file.Path;
 
@@ -20,8 +19,8 @@ public record ExtractConfig(Path out, FaceDetectorKind detector, PipelineConfig 
         if (workers < 1 || workers > 256) {
             throw new UserError("--workers must be between 1 and 256, got " + workers);
         }
-        if (pipeline.alignment() == Alignment.EYES && !detector.findsEyes()) {
-            throw new UserError("--align eyes needs eye keypoints, and --face-detector " + detector.cliName()
+        if (pipeline.alignment().needsKeypoints() && !detector.findsEyes()) {
+            throw new UserError("--align " + pipeline.alignment().cliName() + " needs eye keypoints, and --face-detector " + detector.cliName()
                     + " finds boxes only; use blazeface");
         }
     }

@@ -55,9 +55,12 @@ public final class BlazeFace implements FaceDetector {
         return true;
     }
 
+    /** This detector's identity in crop contracts: the model and its pinned hash. */
+    public static final String ID = "blazeface-full-range:sha256:" + BlazeFaceModel.SHA256;
+
     @Override
     public String id() {
-        return "blazeface-full-range:sha256:" + BlazeFaceModel.SHA256;
+        return ID;
     }
 
     @Override
