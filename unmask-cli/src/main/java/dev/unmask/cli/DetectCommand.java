@@ -48,7 +48,7 @@ final class DetectCommand implements Callable<Integer> {
     List<Path> inputs;
 
     @Option(names = "--detector", required = true, paramLabel = "D.unmask", converter = LocalPathConverter.class, description = "Detector file written by unmask train (or demo), or a GenD detector folder: its faces are aligned"
-            + " as GenD's were (BlazeFace's eyes, nose tip and mouth centre put on GenD's template by a similarity, scale 1.3,"
+            + " as GenD's were (BlazeFace's eyes and mouth centre put on GenD's template by a similarity, scale 1.3,"
             + " 256 px, bilinear; README, crop contract).")
     Path detector;
 
