@@ -194,7 +194,18 @@ class ExtractCommandTest {
         assertThat(tmp.resolve("haar-eyes")).doesNotExist();
         CliRun nose = CliRun.of("extract", root.toString(), "--out", tmp.resolve("nose").toString(), "--align", "nose");
         assertThat(nose.exitCode()).isEqualTo(2);
-        assertThat(nose.err()).contains("expected none or eyes");
+        assertThat(nose.err()).contains("expected none, eyes or gend");
+
+        // GenD's alignment needs BlazeFace's keypoints too, and samples through its warp, which cannot average areas.
+        CliRun haarGenD = CliRun.of("extract", root.toString(), "--out", tmp.resolve("haar-gend").toString(), "--align", "gend", "--face-detector", "haar");
+        assertThat(haarGenD.exitCode()).isEqualTo(2);
+        assertThat(haarGenD.errLines()).as(haarGenD.err()).isEqualTo(1);
+        assertThat(haarGenD.err()).contains("--align gend").contains("haar");
+        CliRun area = CliRun.of("extract", root.toString(), "--out", tmp.resolve("gend-area").toString(), "--align", "gend", "--resize-kernel", "area");
+        assertThat(area.exitCode()).isEqualTo(2);
+        assertThat(area.errLines()).as(area.err()).isEqualTo(1);
+        assertThat(area.err()).contains("gend alignment").contains("not area");
+        assertThat(tmp.resolve("gend-area")).doesNotExist();
     }
 
     /** Without the BlazeFace model there is no quiet switch to Haar: one line naming the set-up command, nothing written. */
