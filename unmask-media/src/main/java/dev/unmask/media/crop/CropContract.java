@@ -12,13 +12,14 @@ import java.util.Map;
  * box), so the detector file stores this and {@code detect} refuses to run with a different one.
  *
  * @param detector face detector and model identity, e.g. {@code blazeface-full-range:sha256:…}
- * @param margin side of the square crop as a multiple of the box's longer side
+ * @param margin side of the square crop as a multiple of the box's longer side (for GenD's
+ *               alignment, GenD's scale: how much the template's square is enlarged)
  * @param padding what fills the parts of the square outside the frame
  * @param size side of the crop in pixels after resizing
- * @param resizeKernel interpolation used for resizing
+ * @param resizeKernel interpolation used for resizing (for GenD's alignment, the warp's sampling)
  * @param cropFormat file format of stored crops
  * @param decoder what turned files into pixels
- * @param alignment rotation applied before cropping ({@link Alignment#id()})
+ * @param alignment rotation applied before cropping, or GenD's alignment ({@link Alignment#id()})
  */
 public record CropContract(String detector, double margin, String padding, int size, String resizeKernel, String cropFormat,
         String decoder, String alignment) {

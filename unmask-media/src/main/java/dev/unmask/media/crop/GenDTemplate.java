@@ -14,7 +14,9 @@ import java.util.List;
  * {@code (p + (scale - 1)/2) / scale} of the crop's side (at scale 1.3 the eyes sit at x 0.377 and
  * 0.623, y 0.469). GenD fits the similarity from RetinaFace's five landmarks with OpenCV's LMedS
  * estimator, whose final step is a least-squares refinement over the inliers, all five for a
- * face; it warps to 256 × 256 with bilinear sampling and black outside the frame.
+ * face; it warps to 256 × 256 with bilinear sampling and black outside the frame. Template points
+ * are taken here in continuous pixel coordinates (the crop spans [0, side]); GenD writes them as
+ * OpenCV pixel indices, half a pixel apart, far less than the two landmark sets differ by.
  *
  * <p>BlazeFace gives right eye, left eye, nose tip, mouth centre and the two ear tragions. The
  * eyes are GenD's own points; the mouth centre goes onto the midpoint of the two mouth corners
@@ -30,7 +32,6 @@ public final class GenDTemplate {
     /** The template in unit coordinates, as GenD writes it: the subject's right eye is on the image's left. */
     public static final Point RIGHT_EYE = new Point(0.34, 0.46);
     public static final Point LEFT_EYE = new Point(0.66, 0.46);
-    public static final Point NOSE = new Point(0.5, 0.64);
     /** Midpoint of GenD's mouth corners (0.37, 0.82) and (0.63, 0.82), where BlazeFace's mouth centre goes. */
     public static final Point MOUTH_CENTRE = new Point(0.5, 0.82);
     /** GenD's crop side for its training and test sets (its {@code detector.py --target_size}), and its scale. */
