@@ -299,7 +299,9 @@ public final class Detector implements AutoCloseable {
         if (Files.isDirectory(file)) {
             // A GenD folder: its weights (hashed on load) and the configs that shape what they compute.
             id.put("detector_sha256", info.backboneSha256());
-            for (String f : new String[] {"config.json", "backbone/config.json", "backbone/" + ModelDirectory.PREPROCESSOR}) {
+            // The calibration sidecar too: a calibrated copy judges with another threshold.
+            for (String f : new String[] {"config.json", "backbone/config.json", "backbone/" + ModelDirectory.PREPROCESSOR,
+                    dev.unmask.core.detector.GenDSource.CALIBRATION}) {
                 if (Files.isRegularFile(file.resolve(f))) {
                     id.put("detector_" + f + "_sha256", Hashing.sha256(file.resolve(f)));
                 }
