@@ -317,6 +317,60 @@ class PullGenDTest {
         assertThat(metrics.at("/pooled/frame/auc").asDouble()).isCloseTo(cal.get("auc").asDouble(), Offset.offset(1e-9));
     }
 
+    @Test
+    void aGenDRepoInTheHuggingFaceCacheGetsItsBackboneConfigsFromTheHub() throws IOException {
+        String name = "gend_dinov3_tiny";
+        Path golden = Golden.dir(name);
+        String repo = "unmask-test/GenD_in_hf_cache";
+        // Only the backbone repo is on the Hub; the detector's own files are in the Hugging Face cache, laid out as huggingface_hub does.
+        publish(name, "unmask-test/unused", false);
+        String commit = "0123456789abcdef0123456789abcdef01234567";
+        Path repoDir = tmp.resolve("hf-cache").resolve("models--" + repo.replace("/", "--"));
+        Path blobs = Files.createDirectories(repoDir.resolve("blobs"));
+        Path snapshot = Files.createDirectories(repoDir.resolve("snapshots").resolve(commit));
+        Map<String, byte[]> files = Map.of("config.json", Files.readAllBytes(golden.resolve("config.json")),
+                "model.safetensors", Files.readAllBytes(golden.resolve("model.safetensors")), "README.md", CARD.getBytes(StandardCharsets.UTF_8));
+        for (Map.Entry<String, byte[]> e : files.entrySet()) {
+            String blob = e.getKey().endsWith(".safetensors") ? FakeHub.sha256(e.getValue()) : FakeHub.gitBlobId(e.getValue());
+            Files.write(blobs.resolve(blob), e.getValue());
+            Files.createSymbolicLink(snapshot.resolve(e.getKey()), Path.of("../../blobs").resolve(blob));
+        }
+        Files.createDirectories(repoDir.resolve("refs"));
+        Files.writeString(repoDir.resolve("refs/main"), commit);
+
+        CliRun pull = CliRun.of("pull", repo, "--json");
+        assertThat(pull.exitCode()).as(pull.err()).isZero();
+        JsonNode report = StrictJson.parse(pull.out(), "pull --json");
+        assertThat(report.get("origin").asText()).isEqualTo("hugging-face-cache");
+        assertThat(report.at("/license/id").asText()).isEqualTo("mit");
+        assertThat(report.at("/backbone/source").asText()).isEqualTo("hub");
+        assertThat(hub.requests("cdn", "GET")).as("the detector's weights come from the cache").isEmpty();
+
+        CliRun detect = CliRun.of("detect", golden.resolve("input.png").toString(), "--detector", repo, "--pre-cropped", "--json");
+        assertThat(detect.exitCode()).as(detect.err()).isZero();
+        assertThat(jsonLines(detect.out()).get(0).get("score").asDouble())
+                .isCloseTo(Golden.expected(name).get("p_fake").asDouble(), Offset.offset(1e-4));
+    }
+
+    @Test
+    void aPulledDetectorWhoseFileChangedIsRefusedInOneLine() throws IOException {
+        String name = "gend_clip_tiny";
+        String repo = "unmask-test/GenD_tampered";
+        publish(name, repo, false);
+        CliRun pull = CliRun.of("pull", repo);
+        assertThat(pull.exitCode()).as(pull.err()).isZero();
+        Path config = Path.of(pull.out().strip()).resolve("backbone/config.json");
+        String text = Files.readString(config);
+        Files.delete(config);
+        // Same size, other bytes: the layer norm's eps one digit off.
+        Files.writeString(config, text.replace("1e-05", "2e-05"));
+
+        CliRun detect = CliRun.of("detect", Golden.dir(name).resolve("input.png").toString(), "--detector", repo, "--pre-cropped", "--json");
+        assertThat(detect.exitCode()).isEqualTo(2);
+        assertThat(detect.errLines()).as(detect.err()).isEqualTo(1);
+        assertThat(detect.err()).contains("backbone/config.json has changed since it was pulled");
+    }
+
     private static BufferedImage rotate(BufferedImage in, int quarterTurns) {
         int w = in.getWidth();
         int h = in.getHeight();

@@ -497,6 +497,15 @@ public final class ModelPuller {
         GenDExtras genD = null;
         Optional<RepoId> genDBackbone = genDBackbone(repo, dir);
         if (genDBackbone.isPresent()) {
+            // A detector's model card states its licence: take it along where the cache has it.
+            if (Files.isRegularFile(source.resolve(MODEL_CARD))) {
+                Optional<PulledSnapshot.PulledFile> card = importFile(source.resolve(MODEL_CARD), dir, MODEL_CARD);
+                if (card.isEmpty()) {
+                    listener.note(MODEL_CARD + " in the Hugging Face cache (" + source + ") does not match its checksum; not using it");
+                    return Optional.empty();
+                }
+                files.add(card.get());
+            }
             genD = genDExtras(repo, genDBackbone.get(), dir, new long[1]);
             files.addAll(genD.files());
         }
