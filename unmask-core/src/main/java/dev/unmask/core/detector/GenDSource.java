@@ -76,7 +76,7 @@ public final class GenDSource {
             for (String f : new String[] {"repo", "revision", "commit", "endpoint", "pulled_at"}) {
                 o.putNull(f);
             }
-            for (Path p : listed(dir)) {
+            for (Path p : listed(dir, false)) {
                 String name = dir.relativize(p).toString().replace('\\', '/');
                 files.put(name, name.equals(WEIGHTS) ? weightsSha256 : Hashing.sha256(p));
             }
@@ -125,21 +125,30 @@ public final class GenDSource {
         }
     }
 
-    /** A folder's files that make the detector: its own and its backbone configs (not the calibration sidecar, not hidden files). */
-    private static List<Path> listed(Path dir) {
+    /**
+     * A folder's files that make the detector, as GenD's Hub repos hold them: config, weights (one
+     * file, or an index and its shards), model card, and the backbone's configs; with
+     * {@code withManifest}, also its {@code pull.json}. Anything else in the folder (a user's
+     * notes, test images) is neither hashed nor copied.
+     */
+    private static List<Path> listed(Path dir, boolean withManifest) {
         List<Path> out = new ArrayList<>();
-        for (Path d : new Path[] {dir, dir.resolve(PulledSnapshot.BACKBONE_DIR)}) {
-            if (!Files.isDirectory(d)) {
-                continue;
-            }
-            try (Stream<Path> s = Files.list(d)) {
-                s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
-                        .filter(p -> !p.getFileName().toString().equals(CALIBRATION))
-                        .sorted(Comparator.comparing(Path::toString)).forEach(out::add);
-            } catch (IOException e) {
-                throw new UserError(d + ": cannot list (" + StrictJson.oneLine(e.getMessage()) + ")");
+        try (Stream<Path> s = Files.list(dir)) {
+            s.filter(Files::isRegularFile).filter(p -> {
+                String n = p.getFileName().toString();
+                return n.equals("config.json") || n.equals("README.md") || n.equals("preprocessor_config.json") || n.endsWith(".safetensors")
+                        || n.equals("model.safetensors.index.json") || (withManifest && n.equals(PulledSnapshot.MANIFEST));
+            }).filter(p -> !p.getFileName().toString().startsWith(".")).forEach(out::add);
+        } catch (IOException e) {
+            throw new UserError(dir + ": cannot list (" + StrictJson.oneLine(e.getMessage()) + ")");
+        }
+        for (String f : new String[] {"config.json", "preprocessor_config.json"}) {
+            Path p = dir.resolve(PulledSnapshot.BACKBONE_DIR).resolve(f);
+            if (Files.isRegularFile(p)) {
+                out.add(p);
             }
         }
+        out.sort(Comparator.comparing(Path::toString));
         return out;
     }
 
@@ -183,7 +192,7 @@ public final class GenDSource {
         Path tmp = parent.resolve("." + dest.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".partial");
         Files.createDirectory(tmp);
         try {
-            for (Path p : listed(source)) {
+            for (Path p : listed(source, true)) {
                 Path to = tmp.resolve(source.relativize(p).toString());
                 Files.createDirectories(to.getParent());
                 try {
