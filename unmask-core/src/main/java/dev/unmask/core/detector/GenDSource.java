@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.hub.ModelCards;
+import dev.unmask.core.hub.ModelPuller;
 import dev.unmask.core.hub.PulledSnapshot;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.Hashing;
@@ -53,8 +54,8 @@ public final class GenDSource {
         Map<String, String> files = new TreeMap<>();
         ObjectNode backbone = StrictJson.mapper().createObjectNode();
         backbone.put("repo", backboneRepo);
-        String license = "unknown";
-        String licenseFrom = "nowhere";
+        String license = ModelPuller.LICENSE_UNKNOWN;
+        String licenseFrom = ModelPuller.LICENSE_FROM_NOWHERE;
         if (pulled != null) {
             o.put("repo", pulled.repo().id());
             o.put("revision", pulled.revision());
@@ -86,7 +87,7 @@ public final class GenDSource {
                     var stated = ModelCards.license(Files.readString(card, StandardCharsets.UTF_8));
                     if (stated.isPresent()) {
                         license = stated.get();
-                        licenseFrom = "model card";
+                        licenseFrom = ModelPuller.LICENSE_FROM_CARD;
                     }
                 }
             } catch (IOException e) {

@@ -176,7 +176,13 @@ public final class ModelPuller {
      * names a timm model) is refused in one line.
      */
     private Optional<RepoId> genDBackbone(RepoId repo, Path dir) {
-        JsonNode config = StrictJson.read(dir.resolve(WeightFiles.CONFIG));
+        JsonNode config;
+        try {
+            config = StrictJson.read(dir.resolve(WeightFiles.CONFIG));
+        } catch (UserError e) {
+            // Not JSON this reader accepts: surely no GenD config; the model's loader will say what is wrong with it.
+            return Optional.empty();
+        }
         if (!GEND_MODEL_TYPE.equals(config.path("model_type").asText(""))) {
             return Optional.empty();
         }
