@@ -136,7 +136,8 @@ public final class Detector implements AutoCloseable {
             DetectorInfo info = new DetectorInfo(file.toAbsolutePath().toString(), spec.approach(), spec.head().features(), model.threshold(),
                     spec.backbone().name(), spec.backbone().sha256(), contract, declared,
                     eer != null && eer.isNumber() && Double.isFinite(eer.asDouble()) ? eer.asDouble() : null,
-                    m.path("provenance").path("source").isObject() ? JSON.convertValue(m.path("provenance").path("source"),
+                    // Only what Unmask worked out from a GenD folder on load; a detector file's manifest cannot claim a source.
+                    gend ? JSON.convertValue(m.path("provenance").path("source"),
                             new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {}) : null);
             Detector d = new Detector(file, manager, model, recipe, info, options.preCropped());
             if (checked != null) {
