@@ -21,7 +21,8 @@ import java.util.List;
  * scored, the threshold is set at the validation EER point (as training sets it on its validation
  * list), and a new detector file is written with it and with what chose it in its provenance. A
  * detector imported from elsewhere starts at 0.5; one trained on other data keeps that data's
- * threshold until calibrated. Works for any detector.
+ * threshold until calibrated. Works for any detector: a GenD detector folder gives a new folder, its files
+ * hard-linked (copied across file systems) with the threshold and its record in a small sidecar file.
  *
  * <p>It is {@code unmask calibrate --json}.
  *
@@ -45,7 +46,12 @@ public record Calibration(int schemaVersion, String detector, String out, String
         if (Files.exists(out)) {
             throw new UserError(out + ": exists; --out names the new detector file to write (the calibrated copy)");
         }
-        if (out.getFileName() == null || !out.getFileName().toString().endsWith(".unmask")) {
+        boolean genD = dev.unmask.core.detector.Detector.isGenDFolder(detectorFile);
+        if (genD && out.getFileName() != null && out.getFileName().toString().endsWith(".unmask")) {
+            throw new UserError("--out names a folder for a GenD detector (its files linked, plus the new threshold in "
+                    + dev.unmask.core.detector.GenDSource.CALIBRATION + "), not a .unmask file (got " + out + ")");
+        }
+        if (!genD && (out.getFileName() == null || !out.getFileName().toString().endsWith(".unmask"))) {
             throw new UserError("--out should name a file ending in .unmask (got " + out + ")");
         }
         EvalReport scored = Evaluation.run(detectorFile, backbone, List.of(list), root, allowLinksOutsideRoot, VideoAggregation.MEAN, 0, 0, progress);
@@ -72,10 +78,15 @@ public record Calibration(int schemaVersion, String detector, String out, String
         record.put("eer", m.eer());
         record.put("auc", m.auc());
         record.put("source_detector", detectorFile.toAbsolutePath().toString());
-        record.put("source_sha256", Hashing.sha256(detectorFile));
+        // A GenD folder is named by its weights' hash: the threshold belongs to them.
+        record.put("source_sha256", genD ? scored.detector().backboneSha256() : Hashing.sha256(detectorFile));
         record.put("date", Instant.now().toString());
         try {
-            dev.unmask.core.detector.Detector.withThreshold(detectorFile, out, m.eerThreshold(), RULE, record);
+            if (genD) {
+                dev.unmask.core.detector.Detector.genDWithThreshold(detectorFile, out, m.eerThreshold(), RULE, record);
+            } else {
+                dev.unmask.core.detector.Detector.withThreshold(detectorFile, out, m.eerThreshold(), RULE, record);
+            }
         } catch (IOException e) {
             throw new UserError(out + ": cannot write (" + StrictJson.oneLine(e.getMessage()) + ")");
         }

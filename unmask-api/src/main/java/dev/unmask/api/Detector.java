@@ -85,6 +85,15 @@ public final class Detector implements AutoCloseable {
     }
 
     /**
+     * Loads the detector {@code detector} names: a detector file, a GenD detector folder, or a
+     * published detector pulled before by its registry name (e.g. {@code gend_clip_l14}) or Hub repo
+     * ({@code OWNER/REPO[@REVISION]}), found in the model cache without any network request.
+     */
+    public static Detector load(String detector, LoadOptions options) {
+        return load(Models.resolveDetector(detector), options);
+    }
+
+    /**
      * Loads a detector file. Refuses, with a {@link UserError}, a detector whose crops this
      * machine cannot reproduce, unless {@link LoadOptions#assumeCrop()}.
      */
@@ -127,7 +136,10 @@ public final class Detector implements AutoCloseable {
             JsonNode eer = spec.validation() == null ? null : spec.validation().get("eer");
             DetectorInfo info = new DetectorInfo(file.toAbsolutePath().toString(), spec.approach(), spec.head().features(), model.threshold(),
                     spec.backbone().name(), spec.backbone().sha256(), contract, declared,
-                    eer != null && eer.isNumber() && Double.isFinite(eer.asDouble()) ? eer.asDouble() : null);
+                    eer != null && eer.isNumber() && Double.isFinite(eer.asDouble()) ? eer.asDouble() : null,
+                    // Only what Unmask worked out from a GenD folder on load; a detector file's manifest cannot claim a source.
+                    gend ? JSON.convertValue(m.path("provenance").path("source"),
+                            new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {}) : null);
             Detector d = new Detector(file, manager, model, recipe, info, options.preCropped());
             if (checked != null) {
                 // The pipeline that checked the crop contract serves the first check (opening one loads a network).
@@ -303,7 +315,9 @@ public final class Detector implements AutoCloseable {
         if (Files.isDirectory(file)) {
             // A GenD folder: its weights (hashed on load) and the configs that shape what they compute.
             id.put("detector_sha256", info.backboneSha256());
-            for (String f : new String[] {"config.json", "backbone/config.json", "backbone/" + ModelDirectory.PREPROCESSOR}) {
+            // The calibration sidecar too: a calibrated copy judges with another threshold.
+            for (String f : new String[] {"config.json", "backbone/config.json", "backbone/" + ModelDirectory.PREPROCESSOR,
+                    dev.unmask.core.detector.GenDSource.CALIBRATION}) {
                 if (Files.isRegularFile(file.resolve(f))) {
                     id.put("detector_" + f + "_sha256", Hashing.sha256(file.resolve(f)));
                 }

@@ -17,7 +17,10 @@ import java.util.Map;
  * @param cropContractDeclared whether the detector declared its crops (false: assumed)
  * @param validationEer        the EER on its validation data when its threshold was chosen, or null
  *                             when the file does not record one
+ * @param source               where an imported detector came from (a GenD detector: Hub repo and commit when pulled,
+ *                             every file's SHA-256, the backbone repo, paper, code and the weights' licence), or null
+ *                             for a detector trained by Unmask
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record DetectorInfo(String path, String approach, String features, double threshold, String backbone, String backboneSha256,
-        Map<String, Object> cropContract, boolean cropContractDeclared, Double validationEer) {}
+        Map<String, Object> cropContract, boolean cropContractDeclared, Double validationEer, Map<String, Object> source) {}

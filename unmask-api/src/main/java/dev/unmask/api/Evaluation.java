@@ -42,7 +42,7 @@ public final class Evaluation {
         List<String> skipped = new ArrayList<>();
         EvalReport.EvaluatedDetector info;
         List<dev.unmask.core.detector.TrainingLog.Epoch> trainingLog;
-        try (NDManager m = NDManager.newBaseManager(); dev.unmask.core.detector.Detector d = dev.unmask.core.detector.Detector.load(detectorFile, backbone, m)) {
+        try (NDManager m = NDManager.newBaseManager(); dev.unmask.core.detector.Detector d = dev.unmask.core.detector.Detector.open(detectorFile, backbone, Detector.genDCropContract(), m)) {
             trainingLog = d.trainingLog();
             info = new EvalReport.EvaluatedDetector(detectorFile.toAbsolutePath().toString(), d.spec().approach(), d.spec().head().features(),
                     d.threshold(), d.spec().backbone().sha256(), d.manifest().path("crop_contract"));

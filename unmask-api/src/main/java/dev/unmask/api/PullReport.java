@@ -17,17 +17,26 @@ import java.util.List;
  * @param bytesDownloaded bytes fetched by this call
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonPropertyOrder({"schema_version", "repo", "revision", "commit", "directory", "origin", "bytes_downloaded", "endpoint", "files"})
+@JsonPropertyOrder({"schema_version", "repo", "revision", "commit", "directory", "origin", "bytes_downloaded", "endpoint", "license", "backbone", "files"})
 public record PullReport(int schemaVersion, String repo, String revision, String commit, String directory, String origin, long bytesDownloaded,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String endpoint, List<File> files) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String endpoint, @JsonInclude(JsonInclude.Include.NON_NULL) License license,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Backbone backbone, List<File> files) {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record File(String name, long size, String sha256) {}
+
+    /** A detector's weights' licence ({@code unknown} when nothing states it) and where it was read. */
+    public record License(String id, String from) {}
+
+    /** A GenD detector's backbone repo; {@code commit} null and {@code source} {@code unmask} when its configs are the copies Unmask ships. */
+    public record Backbone(String repo, String revision, String commit, String source) {}
 
     static PullReport of(PullResult r) {
         PulledSnapshot s = r.snapshot();
         return new PullReport(Unmask.SCHEMA_VERSION, s.repo().toString(), s.revision(), s.commit(), s.directory().toString(),
                 r.origin().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), r.bytesDownloaded(), s.endpoint(),
+                s.license() == null ? null : new License(s.license().id(), s.license().from()),
+                s.backbone() == null ? null : new Backbone(s.backbone().repo().id(), s.backbone().revision(), s.backbone().commit(), s.backbone().source()),
                 s.files().stream().map(f -> new File(f.name(), f.size(), f.sha256())).toList());
     }
 }

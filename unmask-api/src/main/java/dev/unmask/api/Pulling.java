@@ -7,7 +7,7 @@ import dev.unmask.core.hub.ModelRef;
 import dev.unmask.core.hub.PullListener;
 
 /**
- * Backbones from the Hugging Face Hub: the only part of Unmask that opens a network connection,
+ * Backbones and published detectors (GenD) from the Hugging Face Hub: the only part of Unmask that opens a network connection,
  * and only to the Hub ({@code HF_ENDPOINT}, {@code HF_TOKEN} honoured). A snapshot is kept per
  * commit with every file's SHA-256, so a Hub update never changes a backbone under a detector.
  */

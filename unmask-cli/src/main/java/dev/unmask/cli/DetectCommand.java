@@ -47,10 +47,11 @@ final class DetectCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE|DIR", converter = LocalPathConverter.class, description = "Videos and images; folders are searched for them at any depth.")
     List<Path> inputs;
 
-    @Option(names = "--detector", required = true, paramLabel = "D.unmask", converter = LocalPathConverter.class, description = "Detector file written by unmask train (or demo), or a GenD detector folder: its faces are aligned"
-            + " as GenD's were (BlazeFace's eyes and mouth centre put on GenD's template by a similarity, scale 1.3,"
-            + " 256 px, bilinear; README, crop contract).")
-    Path detector;
+    @Option(names = "--detector", required = true, paramLabel = "D", converter = DetectorArgument.class,
+            description = "Detector file written by unmask train (or demo), or a GenD detector: its folder, or its name (e.g. gend_clip_l14) or"
+                    + " Hub repo once pulled (unmask pull gend_clip_l14). A GenD detector's faces are aligned as GenD's were (BlazeFace's eyes"
+                    + " and mouth centre put on GenD's template by a similarity, scale 1.3, 256 px, bilinear; README, crop contract).")
+    String detector;
 
     @Option(names = "--backbone", paramLabel = "DIR", description = "Backbone folder, when not where the detector was trained (its SHA-256 must match).")
     Path backbone;
@@ -115,7 +116,7 @@ final class DetectCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BatchReport report;
-        try (Detector d = Detector.load(detector, new LoadOptions(backbone, assumeCrop, preCropped))) {
+        try (Detector d = Detector.load(DetectorArgument.resolve(detector), new LoadOptions(backbone, assumeCrop, preCropped))) {
             report = d.checkAll(files, options, printer(stdout, err, json, "detect"));
         }
         err.println(report.summaryLine() + (outDir != null ? "; report: " + outDir.resolve(DetectJournal.REPORT) : ""));

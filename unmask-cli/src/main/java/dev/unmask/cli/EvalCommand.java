@@ -33,8 +33,9 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--detector", required = true, paramLabel = "D.unmask", description = "Detector file written by unmask train.")
-    Path detector;
+    @Option(names = "--detector", required = true, paramLabel = "D", converter = DetectorArgument.class,
+            description = "Detector file written by unmask train, or a GenD detector: its folder, or its name or Hub repo once pulled.")
+    String detector;
 
     @Option(names = "--test", required = true, paramLabel = "LIST|DIR", description = "Test list (repeatable).")
     List<Path> tests;
@@ -71,7 +72,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         VideoAggregation aggregation = VideoAggregation.parse(videoAgg);
         Progress progress = Progress.console(spec.commandLine().getErr(), System.console() != null);
-        EvalReport report = Evaluation.run(detector, backbone, tests, root, allowLinksOutsideRoot, aggregation, bootstrap, seed, progress);
+        EvalReport report = Evaluation.run(DetectorArgument.resolve(detector), backbone, tests, root, allowLinksOutsideRoot, aggregation, bootstrap, seed, progress);
         try {
             Files.createDirectories(out);
             AtomicFiles.writeString(out.resolve("scores.csv"), scoresCsv(report.scores()));

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {
-            "Download a backbone (config.json + safetensors weights) from the Hugging Face Hub into the model cache.",
+            "Download a backbone (config.json + safetensors weights), or a published GenD detector (with its backbone's config files),"
+                    + " from the Hugging Face Hub into the model cache.",
             "Prints the snapshot directory. The commit and every file's SHA-256 are recorded in its pull.json.",
             "Environment: HF_ENDPOINT, HF_TOKEN, UNMASK_HOME (default ~/.cache/unmask), HF_HUB_CACHE / HF_HOME."
         })
@@ -29,7 +30,7 @@ final class PullCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME|OWNER/REPO",
-            description = "A backbone name (see --list) or a Hub repo, optionally @REVISION.")
+            description = "A backbone or detector name (see --list) or a Hub repo, optionally @REVISION.")
     String model;
 
     @Option(names = "--revision", paramLabel = "R", description = "Branch, tag or commit (default: main).")
@@ -38,7 +39,7 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--update", description = "Ask the Hub which commit the revision names now, even if a snapshot is cached.")
     boolean update;
 
-    @Option(names = "--list", description = "List the backbone names and their repos.")
+    @Option(names = "--list", description = "List the backbone and detector names and their repos.")
     boolean list;
 
     @Option(names = "--json", description = "Print the snapshot as JSON (repo, commit, folder, every file's size and SHA-256) instead of its folder.")
@@ -52,6 +53,9 @@ final class PullCommand implements Callable<Integer> {
         if (list) {
             for (BackboneRegistry.Backbone b : registry.all()) {
                 out.printf("%-22s %-44s %s%n", b.name(), b.repo(), b.family());
+            }
+            for (BackboneRegistry.DetectorEntry d : registry.detectors()) {
+                out.printf("%-22s %-44s %s%n", d.name(), d.repo(), d.refused() != null ? "detector, not supported" : d.family() + " detector");
             }
             out.flush();
             return 0;
@@ -70,6 +74,12 @@ final class PullCommand implements Callable<Integer> {
                     + r.files().size() + " files, " + ByteSizes.format(total) + ", nothing downloaded)");
             default -> err.println("pulled " + what + " (" + r.files().size() + " files, "
                     + ByteSizes.format(total) + ", " + ByteSizes.format(r.bytesDownloaded()) + " downloaded)");
+        }
+        if (r.backbone() != null) {
+            PullReport.Backbone b = r.backbone();
+            err.println("GenD detector on backbone " + b.repo() + " (its configs in backbone/: "
+                    + (b.commit() != null ? "commit " + b.commit() : "the copies that come with Unmask, as the Hub denied access") + "); weights' licence: "
+                    + (r.license() == null ? "unknown" : r.license().id() + " (from " + r.license().from() + ")"));
         }
         err.flush();
         if (json) {

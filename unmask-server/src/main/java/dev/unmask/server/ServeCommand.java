@@ -21,8 +21,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--detector", required = true, paramLabel = "D.unmask", description = "Detector file written by unmask train (or demo).")
-    Path detector;
+    @Option(names = "--detector", required = true, paramLabel = "D", description = "Detector file written by unmask train (or demo), or a GenD"
+            + " detector: its folder, or its name (e.g. gend_clip_l14) or Hub repo once pulled.")
+    String detector;
 
     @Option(names = "--backbone", paramLabel = "DIR", description = "Backbone folder, when not where the detector was trained (its SHA-256 must match).")
     Path backbone;
@@ -82,7 +83,8 @@ public final class ServeCommand implements Callable<Integer> {
             throw new UserError("--bind " + bind + " is not a loopback address: give --token-file so that only callers with the token can use the server");
         }
         PrintWriter err = spec.commandLine().getErr();
-        try (Detector d = Detector.load(detector, new LoadOptions(backbone, assumeCrop))) {
+        Path detectorPath = dev.unmask.api.Models.resolveDetector(detector);
+        try (Detector d = Detector.load(detectorPath, new LoadOptions(backbone, assumeCrop))) {
             UnmaskServer server = UnmaskServer.start(d, settings);
             CountDownLatch stopped = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
@@ -90,7 +92,7 @@ public final class ServeCommand implements Callable<Integer> {
                 stopped.countDown();
             }, "unmask-serve-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            err.println("unmask: serving " + detector.getFileName() + " on http://" + (bind.contains(":") ? "[" + bind + "]" : bind) + ":" + server.port()
+            err.println("unmask: serving " + detectorPath.getFileName() + " on http://" + (bind.contains(":") ? "[" + bind + "]" : bind) + ":" + server.port()
                     + "/ (" + settings.workers() + " worker(s), queue " + queue + (token == null ? ", no token" : ", bearer token required") + "; uploads in "
                     + server.workDir() + ")");
             stopped.await();

@@ -394,6 +394,8 @@ public final class UnmaskServer implements AutoCloseable {
         out.put("crop_contract", i.cropContract());
         out.put("validation_eer", i.validationEer());
         out.put("crop_contract_declared", i.cropContractDeclared());
+        // An imported detector's origin: repo, commit, file hashes, paper, licence (no local paths).
+        out.put("source", i.source());
         json(ctx, 200, out);
     }
 

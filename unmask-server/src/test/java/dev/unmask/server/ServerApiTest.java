@@ -228,6 +228,8 @@ class ServerApiTest {
         assertThat(d.get("approach").asText()).isEqualTo(detector.info().approach());
         assertThat(d.get("backbone").asText()).isEqualTo(detector.info().backbone());
         assertThat(d.get("file").asText()).isEqualTo("server.unmask");
+        // Trained here, not imported: no source.
+        assertThat(d.get("source").isNull()).isTrue();
         // The validation EER the threshold was chosen at, for the page's provenance panel.
         assertThat(d.get("validation_eer").asDouble()).isEqualTo(detector.model().spec().validation().get("eer").asDouble());
         HttpResponse<String> api = http.get("/v1/openapi.yaml");

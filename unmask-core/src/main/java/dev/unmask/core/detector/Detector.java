@@ -267,12 +267,22 @@ public final class Detector implements AutoCloseable {
             bb.putArray("changed_tensors");
             m.set("preprocessing", preprocessingJson(preprocessing));
             m.set("crop_contract", StrictJson.mapper().valueToTree(cropContract));
-            m.put("threshold", GEND_THRESHOLD);
-            m.put("threshold_rule", "GenD's argmax: P(fake) >= 0.5; not calibrated on your data");
+            ObjectNode provenance = m.putObject("provenance");
+            provenance.set("source", GenDSource.describe(md.dir(), g.backboneRepo(), bb.get("sha256").asText()));
+            double threshold = GEND_THRESHOLD;
+            String rule = "GenD's argmax: P(fake) >= 0.5; not calibrated on your data";
+            JsonNode calibrated = GenDSource.calibration(md.dir(), bb.get("sha256").asText());
+            if (calibrated != null) {
+                threshold = calibrated.get("threshold").asDouble();
+                rule = calibrated.get("threshold_rule").asText();
+                provenance.set("calibration", calibrated.get("calibration"));
+            }
+            m.put("threshold", threshold);
+            m.put("threshold_rule", rule);
             m.put("note", "GenD detector (Yermakov et al., WACV 2026, github yermandy/GenD) read from " + md.dir().toAbsolutePath()
                     + ": " + g.head().id() + " head on backbone " + g.backboneRepo());
             DetectorManifest spec = DetectorManifest.parse(m, dir + ": GenD detector");
-            return new Detector(m, spec, backbone, head, preprocessing, GEND_THRESHOLD);
+            return new Detector(m, spec, backbone, head, preprocessing, threshold);
         } catch (RuntimeException e) {
             if (head != null) {
                 head.close();
@@ -280,6 +290,38 @@ public final class Detector implements AutoCloseable {
             g.close();
             throw e;
         }
+    }
+
+    /** Whether {@code path} is a GenD detector folder (a folder whose config.json has model_type "GenD"). */
+    public static boolean isGenDFolder(Path path) {
+        return Files.isDirectory(path) && Files.isRegularFile(path.resolve("config.json")) && ModelDirectory.open(path).isGenD();
+    }
+
+    /**
+     * Loads what {@code --detector} names once resolved: a GenD detector folder ({@link #loadGenD}) or
+     * a detector file ({@link #load}).
+     *
+     * @param backboneDir for a detector file only: its backbone folder, or null
+     * @param genDCropContract for a GenD folder only: its crop contract (see {@link #loadGenD})
+     */
+    public static Detector open(Path detector, Path backboneDir, Map<String, ?> genDCropContract, NDManager parent) {
+        if (isGenDFolder(detector)) {
+            if (backboneDir != null) {
+                throw new UserError(detector + ": a GenD detector folder holds its own backbone weights; --backbone does not apply to it");
+            }
+            return loadGenD(detector, genDCropContract, parent);
+        }
+        return load(detector, backboneDir, parent);
+    }
+
+    /**
+     * Writes {@code dest}, a new GenD detector folder: {@code source}'s files hard-linked (copied
+     * where linking is impossible, as across file systems) and {@link GenDSource#CALIBRATION} holding
+     * the new threshold, its rule and {@code calibration}, which {@link #loadGenD} honours. Built
+     * under a temporary name beside {@code dest} and renamed, so no reader sees half of it.
+     */
+    public static void genDWithThreshold(Path source, Path dest, double threshold, String rule, ObjectNode calibration) throws IOException {
+        GenDSource.writeCalibrated(source, dest, threshold, rule, calibration);
     }
 
     /**

@@ -85,7 +85,7 @@ public record DetectorManifest(int schemaVersion, String approach, Map<String, J
     private static final Map<String, Type> PROVENANCE = fields(
             "train", Type.OBJECT, "val", Type.OBJECT, "seed", Type.INT, "unmask_version", Type.STRING, "djl_version", Type.STRING,
             "engine", Type.STRING, "java", Type.STRING, "os", Type.STRING, "date", Type.STRING, "command_line", Type.STRING,
-            "libtorch_threads", Type.INT, "calibration", Type.OBJECT);
+            "libtorch_threads", Type.INT, "calibration", Type.OBJECT, "source", Type.OBJECT);
     private static final Map<String, Type> PROVENANCE_LIST = fields(
             "path", Type.STRING, "sha256", Type.STRING, "items", Type.INT, "used", Type.INT, "fake", Type.INT, "skipped", Type.INT);
 

@@ -54,6 +54,21 @@ final class HubClient {
         }
     }
 
+    /** The Hub refused access (a gated or private repo: 401, 403 or GatedRepo); the message says what to do. */
+    static final class AccessDenied extends UserError {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        AccessDenied(String message, int status) {
+            super(message);
+            this.status = status;
+        }
+
+        int status() {
+            return status;
+        }
+    }
+
     /** The server refused the byte range (416): the partial file is not a prefix it knows. */
     static final class RangeNotSatisfiable extends Exception {
         private static final long serialVersionUID = 1L;
@@ -301,11 +316,11 @@ final class HubClient {
         }
         if ("GatedRepo".equals(code) || status == 401 || status == 403) {
             if (settings.token() == null) {
-                return new UserError(repo + " is gated or private (HTTP " + status + "): accept its terms on its Hub page, "
-                        + "then set HF_TOKEN to an access token with read permission");
+                return new AccessDenied(repo + " is gated or private (HTTP " + status + "): accept its terms on its Hub page, "
+                        + "then set HF_TOKEN to an access token with read permission", status);
             }
-            return new UserError("the Hub refused HF_TOKEN for " + repo + " (HTTP " + status + "): accept the repo's terms "
-                    + "on its Hub page with the account the token belongs to, and check that the token can read it");
+            return new AccessDenied("the Hub refused HF_TOKEN for " + repo + " (HTTP " + status + "): accept the repo's terms "
+                    + "on its Hub page with the account the token belongs to, and check that the token can read it", status);
         }
         if (status == 404) {
             return new UserError("no such repo or file on the Hub: " + where + " (HTTP 404 from " + url + ")");

@@ -1,5 +1,6 @@
 package dev.unmask.core.hub;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -123,17 +124,25 @@ final class ModelCache {
 
     /** {@code pull.json} as written, fields in this order; {@link #readManifest} checks each on the way back. */
     private record Manifest(String format, String repo, String revision, String commit, String endpoint, String source,
-            @JsonProperty("pulled_at") String pulledAt, Map<String, ManifestFile> files) {}
+            @JsonProperty("pulled_at") String pulledAt, @JsonInclude(JsonInclude.Include.NON_NULL) ManifestLicense license,
+            @JsonInclude(JsonInclude.Include.NON_NULL) ManifestBackbone backbone, Map<String, ManifestFile> files) {}
 
     private record ManifestFile(long size, String sha256, boolean lfs) {}
+
+    private record ManifestLicense(String id, String from) {}
+
+    private record ManifestBackbone(String repo, String revision, String commit, String source) {}
 
     void writeManifest(PulledSnapshot s) throws IOException {
         Map<String, ManifestFile> files = new LinkedHashMap<>();
         for (PulledSnapshot.PulledFile f : s.files()) {
             files.put(f.name(), new ManifestFile(f.size(), f.sha256(), f.lfs()));
         }
+        ManifestLicense license = s.license() == null ? null : new ManifestLicense(s.license().id(), s.license().from());
+        ManifestBackbone backbone = s.backbone() == null ? null : new ManifestBackbone(s.backbone().repo().id(), s.backbone().revision(),
+                s.backbone().commit(), s.backbone().source());
         Manifest manifest = new Manifest(FORMAT, s.repo().id(), s.revision(), s.commit(), s.endpoint(), s.source(),
-                s.pulledAt().toString(), files);
+                s.pulledAt().toString(), license, backbone, files);
         String text;
         try {
             text = StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(manifest) + "\n";
@@ -169,7 +178,7 @@ final class ModelCache {
         }
         List<PulledSnapshot.PulledFile> files = new ArrayList<>();
         for (Map.Entry<String, JsonNode> e : filesNode.properties()) {
-            String name = checkFileName(e.getKey(), what);
+            String name = checkManifestName(e.getKey(), what);
             JsonNode f = e.getValue();
             long size = f.path("size").asLong(-1);
             String sha = f.path("sha256").asText("");
@@ -178,7 +187,33 @@ final class ModelCache {
             }
             files.add(new PulledSnapshot.PulledFile(name, size, sha, f.path("lfs").asBoolean(false)));
         }
-        return new PulledSnapshot(repo, revision, commit, endpoint, text(root, "source", what), pulledAt, dir, files);
+        PulledSnapshot.License license = null;
+        JsonNode l = root.get("license");
+        if (l != null && !l.isNull()) {
+            license = new PulledSnapshot.License(text(l, "id", what + " license"), text(l, "from", what + " license"));
+        }
+        PulledSnapshot.Backbone backbone = null;
+        JsonNode b = root.get("backbone");
+        if (b != null && !b.isNull()) {
+            JsonNode c = b.get("commit");
+            String bc = c == null || c.isNull() ? null : c.asText();
+            if (bc != null && !Revisions.isCommit(bc)) {
+                throw new UserError(what + ": \"backbone.commit\" is not a 40-hex commit");
+            }
+            backbone = new PulledSnapshot.Backbone(RepoId.parse(text(b, "repo", what + " backbone")),
+                    Revisions.check(text(b, "revision", what + " backbone")), bc, text(b, "source", what + " backbone"));
+        }
+        return new PulledSnapshot(repo, revision, commit, endpoint, text(root, "source", what), pulledAt, dir, files, license, backbone);
+    }
+
+    /** A manifest's file names: plain, or one level under the backbone folder of a detector. */
+    static String checkManifestName(String name, String what) {
+        String prefix = PulledSnapshot.BACKBONE_DIR + "/";
+        if (name.startsWith(prefix)) {
+            checkFileName(name.substring(prefix.length()), what);
+            return name;
+        }
+        return checkFileName(name, what);
     }
 
     /** File names come from the network or from JSON; they must not reach outside the snapshot. */

@@ -1,5 +1,6 @@
 package dev.unmask.core.hub;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.AtomicFiles;
 import dev.unmask.core.io.ByteSizes;
@@ -17,6 +18,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,6 +32,15 @@ public final class ModelPuller {
     private static final long MAX_UNKNOWN_SIZE = 64L << 20;
     private static final String SOURCE_HUB = "hub";
     private static final String SOURCE_HF_CACHE = "huggingface-cache";
+    /** GenD detectors (Yermakov et al., github yermandy/GenD) name their backbone repo in their config. */
+    private static final String GEND_MODEL_TYPE = "GenD";
+    static final String MODEL_CARD = "README.md";
+    public static final String BACKBONE_FROM_HUB = "hub";
+    public static final String BACKBONE_SHIPPED = "unmask";
+    public static final String LICENSE_UNKNOWN = "unknown";
+    public static final String LICENSE_FROM_CARD = "model card";
+    public static final String LICENSE_FROM_REGISTRY = "unmask registry";
+    public static final String LICENSE_FROM_NOWHERE = "nowhere";
 
     private final HubSettings settings;
     private final PullListener listener;
@@ -111,19 +122,31 @@ public final class ModelPuller {
         Path dir = cache.snapshotDir(repo, commit);
         List<PulledSnapshot.PulledFile> files = new ArrayList<>();
         long[] downloaded = {0};
+        // The config first: a detector's tells what else it needs, and a variant Unmask cannot run is
+        // refused before its weights are downloaded.
+        Files.createDirectories(dir);
+        files.add(fetch(repo, commit, config, dir, downloaded));
+        Optional<RepoId> genDBackbone = genDBackbone(repo, dir);
         Optional<HubClient.FileMetadata> preprocessor = headPinned(repo, commit, WeightFiles.PREPROCESSOR);
         if (preprocessor.isPresent()) {
             files.add(fetch(repo, commit, preprocessor.get(), dir, downloaded));
         }
+        GenDExtras genD = null;
+        if (genDBackbone.isPresent()) {
+            Optional<HubClient.FileMetadata> card = headPinned(repo, commit, MODEL_CARD);
+            if (card.isPresent()) {
+                files.add(fetch(repo, commit, card.get(), dir, downloaded));
+            }
+            genD = genDExtras(repo, genDBackbone.get(), dir, downloaded);
+            files.addAll(genD.files());
+        }
         Optional<HubClient.FileMetadata> single = headPinned(repo, commit, WeightFiles.SINGLE);
         if (single.isPresent()) {
-            checkDiskSpace(repo, dir, List.of(config, single.get()));
-            files.add(fetch(repo, commit, config, dir, downloaded));
+            checkDiskSpace(repo, dir, List.of(single.get()));
             files.add(fetch(repo, commit, single.get(), dir, downloaded));
         } else {
             HubClient.FileMetadata index = headPinned(repo, commit, WeightFiles.INDEX)
                     .orElseThrow(() -> noSafetensors(ref, pinned));
-            files.add(fetch(repo, commit, config, dir, downloaded));
             files.add(fetch(repo, commit, index, dir, downloaded));
             Path indexFile = dir.resolve(WeightFiles.INDEX);
             List<String> shardNames = WeightFiles.shards(Files.readAllBytes(indexFile), ref.display() + " " + WeightFiles.INDEX);
@@ -138,10 +161,102 @@ public final class ModelPuller {
             }
         }
         PulledSnapshot snapshot = new PulledSnapshot(repo, ref.revision(), commit, settings.endpoint().toString(),
-                SOURCE_HUB, Instant.now(), dir, files);
+                SOURCE_HUB, Instant.now(), dir, files, genD == null ? null : genD.license(), genD == null ? null : genD.backbone());
         cache.writeManifest(snapshot);
         cache.writeRef(repo, ref.revision(), commit);
         return new PullResult(snapshot, PullResult.Origin.HUB, downloaded[0]);
+    }
+
+    /** What a GenD detector's snapshot holds beyond its own repo's files: its backbone's configs, and what is known of its licence. */
+    private record GenDExtras(List<PulledSnapshot.PulledFile> files, PulledSnapshot.License license, PulledSnapshot.Backbone backbone) {}
+
+    /**
+     * The backbone repo a GenD detector's {@code config.json} (already in {@code dir}) names; empty
+     * for any other model. A backbone that is not a Hub repo (GenD's Perception Encoder variant
+     * names a timm model) is refused in one line.
+     */
+    private Optional<RepoId> genDBackbone(RepoId repo, Path dir) {
+        JsonNode config;
+        try {
+            config = StrictJson.read(dir.resolve(WeightFiles.CONFIG));
+        } catch (UserError e) {
+            // Not JSON this reader accepts: surely no GenD config; the model's loader will say what is wrong with it.
+            return Optional.empty();
+        }
+        if (!GEND_MODEL_TYPE.equals(config.path("model_type").asText(""))) {
+            return Optional.empty();
+        }
+        String backbone = config.path("backbone").asText("");
+        try {
+            return Optional.of(RepoId.parse(backbone));
+        } catch (UserError e) {
+            throw new UserError(repo + ": its GenD config names the backbone \"" + StrictJson.oneLine(backbone) + "\", which is not a Hub repo;"
+                    + " Unmask runs GenD's CLIP and DINOv3 variants (gend_clip_l14, gend_dinov3_l16), not the Perception Encoder one");
+        }
+    }
+
+    /**
+     * Brings a GenD detector's backbone configs into {@code dir/backbone/}: the backbone repo's
+     * {@code config.json} and, where it has one, {@code preprocessor_config.json}, both at the
+     * commit the Hub names for its main branch (recorded). Where the Hub denies access (the
+     * DINOv3 repos are gated), the copies Unmask ships for that repo are used, and the manifest
+     * says so. The licence is read from the detector's model card (README.md front matter), else
+     * from the registry.
+     */
+    private GenDExtras genDExtras(RepoId repo, RepoId backbone, Path dir, long[] downloaded) throws IOException {
+        List<PulledSnapshot.PulledFile> files = new ArrayList<>();
+        Path target = dir.resolve(PulledSnapshot.BACKBONE_DIR);
+        Files.createDirectories(target);
+        PulledSnapshot.Backbone from;
+        try (ModelCache.Lock lock = cache.lock(backbone)) {
+            Optional<HubClient.FileMetadata> config = client.head(backbone, Revisions.DEFAULT, WeightFiles.CONFIG);
+            if (config.isEmpty()) {
+                throw new UserError(repo + ": its GenD config names the backbone " + backbone + ", which has no " + WeightFiles.CONFIG + " on the Hub");
+            }
+            String commit = config.get().commit();
+            if (commit == null) {
+                throw new UserError("the Hub at " + settings.endpoint() + " did not say which commit " + backbone + " is (no X-Repo-Commit header)");
+            }
+            files.add(inBackboneDir(fetch(backbone, commit, config.get(), target, downloaded)));
+            Optional<HubClient.FileMetadata> pre = headPinned(backbone, commit, WeightFiles.PREPROCESSOR);
+            if (pre.isPresent()) {
+                files.add(inBackboneDir(fetch(backbone, commit, pre.get(), target, downloaded)));
+            }
+            from = new PulledSnapshot.Backbone(backbone, Revisions.DEFAULT, commit, BACKBONE_FROM_HUB);
+        } catch (HubClient.AccessDenied denied) {
+            Map<String, byte[]> shipped = BackboneRegistry.shippedBackboneConfigs(backbone);
+            if (shipped.isEmpty()) {
+                throw new UserError(repo + " needs the config of its backbone " + backbone + ", and " + denied.getMessage(), denied);
+            }
+            for (Map.Entry<String, byte[]> f : shipped.entrySet()) {
+                byte[] bytes = f.getValue();
+                AtomicFiles.write(target.resolve(f.getKey()), out -> out.write(bytes));
+                files.add(new PulledSnapshot.PulledFile(PulledSnapshot.BACKBONE_DIR + "/" + f.getKey(), bytes.length,
+                        Hashing.sha256(bytes), false));
+            }
+            listener.note("the Hub denied access to the backbone repo " + backbone + " (HTTP " + denied.status() + "); using the copies of its "
+                    + String.join(" and ", shipped.keySet()) + " that come with Unmask");
+            from = new PulledSnapshot.Backbone(backbone, Revisions.DEFAULT, null, BACKBONE_SHIPPED);
+        }
+        return new GenDExtras(files, license(repo, dir), from);
+    }
+
+    private static PulledSnapshot.PulledFile inBackboneDir(PulledSnapshot.PulledFile f) {
+        return new PulledSnapshot.PulledFile(PulledSnapshot.BACKBONE_DIR + "/" + f.name(), f.size(), f.sha256(), f.lfs());
+    }
+
+    /** The licence a model card's front matter states ({@code license:}), else the registry's, else unknown. */
+    private static PulledSnapshot.License license(RepoId repo, Path dir) throws IOException {
+        Path card = dir.resolve(MODEL_CARD);
+        if (Files.isRegularFile(card) && Files.size(card) < (1 << 20)) {
+            Optional<String> stated = ModelCards.license(Files.readString(card, java.nio.charset.StandardCharsets.UTF_8));
+            if (stated.isPresent()) {
+                return new PulledSnapshot.License(stated.get(), LICENSE_FROM_CARD);
+            }
+        }
+        Optional<String> registered = BackboneRegistry.builtIn().detectorFor(repo).map(BackboneRegistry.DetectorEntry::license);
+        return registered.map(l -> new PulledSnapshot.License(l, LICENSE_FROM_REGISTRY))
+                .orElse(new PulledSnapshot.License(LICENSE_UNKNOWN, LICENSE_FROM_NOWHERE));
     }
 
     /** HEAD at the commit, so a push during the pull cannot mix two versions of the repo. */
@@ -385,8 +500,23 @@ public final class ModelPuller {
             }
             files.add(f.get());
         }
+        GenDExtras genD = null;
+        Optional<RepoId> genDBackbone = genDBackbone(repo, dir);
+        if (genDBackbone.isPresent()) {
+            // A detector's model card states its licence: take it along where the cache has it.
+            if (Files.isRegularFile(source.resolve(MODEL_CARD))) {
+                Optional<PulledSnapshot.PulledFile> card = importFile(source.resolve(MODEL_CARD), dir, MODEL_CARD);
+                if (card.isEmpty()) {
+                    listener.note(MODEL_CARD + " in the Hugging Face cache (" + source + ") does not match its checksum; not using it");
+                    return Optional.empty();
+                }
+                files.add(card.get());
+            }
+            genD = genDExtras(repo, genDBackbone.get(), dir, new long[1]);
+            files.addAll(genD.files());
+        }
         PulledSnapshot snapshot = new PulledSnapshot(repo, ref.revision(), commit, null, SOURCE_HF_CACHE,
-                Instant.now(), dir, files);
+                Instant.now(), dir, files, genD == null ? null : genD.license(), genD == null ? null : genD.backbone());
         cache.writeManifest(snapshot);
         cache.writeRef(repo, ref.revision(), commit);
         return Optional.of(new PullResult(snapshot, PullResult.Origin.HUGGING_FACE_CACHE, 0));

@@ -51,6 +51,25 @@ class BackboneRegistryTest {
     }
 
     @Test
+    void publishedDetectorsHaveNamesAndTheGatedBackbonesTheirShippedConfigs() {
+        assertThat(registry.repoFor("gend_clip_l14").id()).isEqualTo("yermandy/GenD_CLIP_L_14");
+        assertThat(registry.repoFor("gend_dinov3_l16").id()).isEqualTo("yermandy/GenD_DINOv3_L");
+        for (BackboneRegistry.DetectorEntry d : registry.detectors()) {
+            if (d.refused() == null) {
+                assertThat(BackboneRegistry.shippedBackboneConfigs(d.backbone())).as(d.name())
+                        .containsOnlyKeys("config.json", "preprocessor_config.json");
+            }
+        }
+        assertThat(BackboneRegistry.shippedBackboneConfigs(new RepoId("facebook", "dinov2-small"))).isEmpty();
+    }
+
+    @Test
+    void thePerceptionEncoderVariantIsRefusedByNameAndByRepo() {
+        assertThatThrownBy(() -> registry.repoFor("gend_pe_l")).isInstanceOf(UserError.class).hasMessageContaining("Perception Encoder");
+        assertThatThrownBy(() -> registry.repoFor("yermandy/GenD_PE_L")).isInstanceOf(UserError.class).hasMessageContaining("Perception Encoder");
+    }
+
+    @Test
     void timmReposAreUsedByTheirFullNames() {
         assertThat(registry.repoFor("timm/vit_small_patch14_reg4_dinov2.lvd142m"))
                 .isEqualTo(new RepoId("timm", "vit_small_patch14_reg4_dinov2.lvd142m"));

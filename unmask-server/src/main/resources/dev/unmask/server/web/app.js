@@ -51,6 +51,11 @@
         ["Threshold", Number(d.threshold).toFixed(3)],
         ["Validation EER", d.validation_eer == null ? "not recorded" : (100 * Number(d.validation_eer)).toFixed(1) + " %"], ["Detector file", d.file],
         ["Backbone SHA-256", d.backbone_sha256 || "not recorded"], ["Face crops", d.crop_contract_declared ? "as declared by the detector" : "assumed"]];
+      if (d.source) {
+        // An imported detector: where it came from, the paper it is from and its weights' licence.
+        rows.push(["Source", d.source.repo ? d.source.repo + " @ " + d.source.commit : "a local folder"], ["Paper", d.source.paper],
+          ["Weights' licence", d.source.license]);
+      }
       rows.forEach(([k, v]) => { facts.append(el("dt", {}, k), el("dd", {}, v == null ? "unknown" : String(v))); });
     } catch (e) {
       if (e.message !== "unauthorised") $("detector").textContent = "Could not load the detector's description.";
