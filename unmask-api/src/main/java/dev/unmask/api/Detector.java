@@ -167,8 +167,8 @@ public final class Detector implements AutoCloseable {
      */
     static Map<String, Object> genDCropContract() {
         Map<String, Object> c = GenDTemplate.contract().toMap();
-        c.put(LANDMARKS, "BlazeFace full-range: right eye, left eye, and mouth centre onto the midpoint of GenD's"
-                + " mouth corners; GenD's own faces were aligned on RetinaFace's five landmarks");
+        c.put(LANDMARKS, "BlazeFace full-range: right eye and left eye onto GenD's template's eyes;"
+                + " GenD's own faces were aligned on RetinaFace's five landmarks");
         return c;
     }
 

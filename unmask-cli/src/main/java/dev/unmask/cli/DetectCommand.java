@@ -50,7 +50,7 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--detector", required = true, paramLabel = "D", converter = DetectorArgument.class,
             description = "Detector file written by unmask train (or demo), or a GenD detector: its folder, or its name (e.g. gend_clip_l14) or"
                     + " Hub repo once pulled (unmask pull gend_clip_l14). A GenD detector's faces are aligned as GenD's were (BlazeFace's eyes"
-                    + " and mouth centre put on GenD's template by a similarity, scale 1.3, 256 px, bilinear; README, crop contract).")
+                    + " put on GenD's template's eyes by a similarity, scale 1.3, 256 px, bilinear; README, crop contract).")
     String detector;
 
     @Option(names = "--backbone", paramLabel = "DIR", description = "Backbone folder, when not where the detector was trained (its SHA-256 must match).")

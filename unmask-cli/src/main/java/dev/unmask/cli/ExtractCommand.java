@@ -76,7 +76,7 @@ final class ExtractCommand implements Callable<Integer> {
 
     @Option(names = "--align", paramLabel = "HOW", defaultValue = "none",
             description = "none; eyes: turn each crop about the face's centre so that the eyes are level; or gend: GenD's aligned"
-                    + " faces, BlazeFace's eyes and mouth centre put on GenD's template (--margin is GenD's scale), the"
+                    + " faces, BlazeFace's eyes put on GenD's template's eyes (--margin is GenD's scale), the"
                     + " crops a GenD detector folder judges (BlazeFace only). Default: ${DEFAULT-VALUE}.")
     String align;
 

@@ -14,12 +14,11 @@ public enum Alignment {
     EYES("eyes:opencv-linear"),
     /**
      * GenD's aligned faces (Yermakov et al., github yermandy/GenD, {@code align_face}): the frame
-     * mapped by the least-squares similarity that puts BlazeFace's eyes and mouth centre (the latter
-     * counted twice, for the two mouth corners it stands for) on GenD's template
+     * mapped by the similarity that puts BlazeFace's two eyes on GenD's template's eyes
      * ({@link GenDTemplate}), sampled once by the warp with the contract's kernel at the contract's
      * size; the margin is GenD's scale. GenD placed RetinaFace's five landmarks; these come from BlazeFace.
      */
-    GEND("gend:blazeface-eyes-mouth-centre:lsq-similarity");
+    GEND("gend:blazeface-eyes:similarity");
 
     private final String id;
 

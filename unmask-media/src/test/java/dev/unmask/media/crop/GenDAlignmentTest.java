@@ -112,13 +112,15 @@ class GenDAlignmentTest {
      * on turned and scaled versions, measured in pixels of the 256-px crop (where GenD's template
      * eyes are 63 px apart).
      *
-     * <p>Tolerance. Not 2 px, for two reasons measured here. (1) GenD's fit places five points,
-     * so no face's eyes land on the template exactly: GenD's own fit of this face's hand-marked
-     * landmarks ({@link #genDFit}) leaves its eyes 2.0 and 3.1 px from the template. (2) BlazeFace's
-     * keypoints are good to a pixel or two of the photo (×1.5 into the crop): run again on the
-     * crop, it finds the eyes up to 6 px from where its first look put them. So: each hand-marked
-     * eye within 5 px of the template (2% of the crop side), and over the versions and both eyes
-     * within 3.5 px on average; the crop of a turned photo has level eyes (within 4 degrees, as
+     * <p>Tolerance. The recipe places BlazeFace's two eyes by an exact similarity, so BlazeFace's
+     * eyes land on the template within 2 px (the issue's bound; in fact to rounding). The
+     * hand-marked eyes, ground truth that owes nothing to BlazeFace, land as far off as BlazeFace's
+     * keypoints miss them: BlazeFace is good to a pixel or two of the photo (×1.5 into the crop),
+     * worse on the photo turned −35° (5.7 px in the crop). GenD's own fit of this face's hand-marked
+     * five landmarks ({@link #genDFit}) leaves its eyes 2.0 and 3.1 px from the template too, since
+     * no face has the template's exact proportions. So: each hand-marked eye within 6 px of the
+     * template (2.3% of the crop side), and over the versions and both eyes within 3.5 px on
+     * average (3.2 measured); the crop of a turned photo has level eyes (within 4 degrees, as
      * BlazeFace sees them in the crop). The exact geometry, with exact landmarks, is held to 0.25 px
      * by {@link #aFaceOnTheTemplateLandsExactlyOnIt}.
      */
@@ -147,8 +149,14 @@ class GenDAlignmentTest {
                 + " hand-marked landmarks: %.2f and %.2f px; from it: %.2f and %.2f px)%n", name, right, left,
                 dist(apply(gend, move(t, HAND_RIGHT_EYE)), RIGHT_EYE_IN_CROP), dist(apply(gend, move(t, HAND_LEFT_EYE)), LEFT_EYE_IN_CROP),
                 dist(rightHand, apply(gend, move(t, HAND_RIGHT_EYE))), dist(leftHand, apply(gend, move(t, HAND_LEFT_EYE))));
-        assertThat(right).as("hand-marked right eye, px from the template").isLessThan(5.0);
-        assertThat(left).as("hand-marked left eye, px from the template").isLessThan(5.0);
+        // The recipe itself, given BlazeFace's landmarks: its eyes go onto the template's eyes.
+        double rightKp = dist(s.apply(face.keypoints().get(0)), RIGHT_EYE_IN_CROP);
+        double leftKp = dist(s.apply(face.keypoints().get(1)), LEFT_EYE_IN_CROP);
+        System.out.printf(java.util.Locale.ROOT, "gend alignment, %s: BlazeFace's eyes %.2f and %.2f px from GenD's template%n", name, rightKp, leftKp);
+        assertThat(rightKp).as("BlazeFace's right eye, px from the template").isLessThan(2.0);
+        assertThat(leftKp).as("BlazeFace's left eye, px from the template").isLessThan(2.0);
+        assertThat(right).as("hand-marked right eye, px from the template").isLessThan(6.0);
+        assertThat(left).as("hand-marked left eye, px from the template").isLessThan(6.0);
         EYE_ERRORS.add(right);
         EYE_ERRORS.add(left);
     }
@@ -251,7 +259,7 @@ class GenDAlignmentTest {
     @Test
     void genDsContractNamesBlazeFaceAndDetectReproducesIt() {
         CropContract c = GenDTemplate.contract();
-        assertThat(c.toMap()).containsEntry("alignment", "gend:blazeface-eyes-mouth-centre:lsq-similarity").containsEntry("margin", 1.3)
+        assertThat(c.toMap()).containsEntry("alignment", "gend:blazeface-eyes:similarity").containsEntry("margin", 1.3)
                 .containsEntry("size", 256).containsEntry("resize_kernel", "opencv-linear");
         assertThat(c.detector()).startsWith("blazeface-full-range:sha256:");
         Path file = Path.of("gend-folder");
