@@ -145,6 +145,11 @@ public final class TrainingRun {
                     + trainDir + " to start over");
         }
         threads = threads(checkpoint);
+        String dynamic = System.getenv("OMP_DYNAMIC");
+        if (dynamic != null && (dynamic.equalsIgnoreCase("true") || dynamic.equals("1"))) {
+            progress.message("warning: OMP_DYNAMIC=" + dynamic + " lets OpenMP run fewer threads than " + threads
+                    + " when the machine is busy, and the same seed may then give another detector (bin/unmask sets it to false)");
+        }
         ai.djl.engine.Engine.getInstance();
         int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
         // Set on this thread, which runs every op of the training (libtorch keeps the count per thread).
