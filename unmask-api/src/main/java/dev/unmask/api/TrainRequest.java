@@ -20,11 +20,22 @@ import java.nio.file.Path;
  * @param augment       augmentation spec such as flip,jpeg=60-95 (null: none, as the paper)
  * @param cachePrecision f16 or f32 (null: f32 for CLS features, f16 for all-token features and prefixes)
  * @param commandLine   how the run was asked for, kept in the detector's provenance
+ * @param threads       libtorch intra-op threads (null: the resumed run's, else a fixed default, so that the
+ *                      same seed gives the same detector on any machine)
  */
 public record TrainRequest(String backbone, String approach, String features, String head, int mlpHidden, float mlpDropout, int blocks,
         boolean noPrefixCache, String augment, String cachePrecision, int imageSize, Integer epochs, Integer batch, Double learningRate,
         Double weightDecay, int patience, long seed, Path train, Path val, Path root, boolean allowLinksOutsideRoot, Path out, Path cache, Path cropContract, boolean resume,
-        String commandLine) {
+        String commandLine, Integer threads) {
+
+    /** A request with the default thread count. */
+    public TrainRequest(String backbone, String approach, String features, String head, int mlpHidden, float mlpDropout, int blocks,
+            boolean noPrefixCache, String augment, String cachePrecision, int imageSize, Integer epochs, Integer batch, Double learningRate,
+            Double weightDecay, int patience, long seed, Path train, Path val, Path root, boolean allowLinksOutsideRoot, Path out, Path cache,
+            Path cropContract, boolean resume, String commandLine) {
+        this(backbone, approach, features, head, mlpHidden, mlpDropout, blocks, noPrefixCache, augment, cachePrecision, imageSize, epochs, batch,
+                learningRate, weightDecay, patience, seed, train, val, root, allowLinksOutsideRoot, out, cache, cropContract, resume, commandLine, null);
+    }
 
     /** The paper's defaults: a probe on cls_concat_4 with a linear head at 224 px, patience 10, seed 0. */
     public static TrainRequest of(String backbone, Path train, Path val, Path root, Path out) {

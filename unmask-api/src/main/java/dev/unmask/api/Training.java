@@ -13,6 +13,7 @@ import dev.unmask.core.model.ModelDirectory;
 import dev.unmask.core.train.Approach;
 import dev.unmask.core.train.Progress;
 import dev.unmask.core.train.TrainSettings;
+import dev.unmask.core.train.FrozenPart;
 import dev.unmask.core.train.TrainingRun;
 import dev.unmask.media.extract.Extractor;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ public final class Training {
         }
         Path cacheRoot = r.cache() != null ? r.cache() : BuiltinModels.home().resolve("cache");
         TrainingRun.Result t = TrainingRun.run(s, new TrainingRun.Inputs(dir, trainList, valList, r.out(), cacheRoot, crop, r.commandLine()),
-                r.resume(), progress);
+                r.resume(), progress, FrozenPart.CACHED, r.threads());
         return new TrainReport(Unmask.SCHEMA_VERSION, t.detector().toString(), t.bestEpoch(), t.epochsRun(), t.stoppedEarly(), t.threshold(),
                 new TrainReport.Validation(t.validation().auc(), t.validation().eer(), t.validation().acc()),
                 t.history().stream().map(h -> new TrainReport.Epoch(h.epoch(), h.trainLoss(), h.valLoss(), h.valAuc(), h.valEer(), h.valAcc(),

@@ -62,7 +62,7 @@ final class DetectBenchmark {
                 // One untimed round: native libraries load, caches warm.
                 pipeline.process(video);
                 for (int r = 0; r < repeats; r++) {
-                    decode[r] = new VideoSampler(config.sampler()).sample(video, f -> { }).seconds();
+                    decode[r] = new VideoSampler(config.sampler()).sample(video, (number, seconds, frame) -> { }).seconds();
                     MediaFaces m = pipeline.process(video);
                     sampled = m.framesSampled();
                     found = m.crops().size();

@@ -132,6 +132,11 @@ final class TrainCommand implements Callable<Integer> {
             + " without it such an item is refused, as a path with .. is.")
     boolean allowLinksOutsideRoot;
 
+    @Option(names = "--threads", paramLabel = "N", description = {"libtorch threads for training. Default: the resumed run's, else "
+            + TrainingRun.DEFAULT_THREADS + " whatever the machine: the count sets the last bits of every sum, so the same seed and threads"
+            + " give the same detector bit for bit."})
+    Integer threads;
+
     @Option(names = "--json", description = "Print the training report as JSON (detector, best epoch, validation metrics, history) instead of text.")
     boolean json;
 
@@ -139,7 +144,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainRequest request = new TrainRequest(backbone, approach, features, head, mlpHidden, mlpDropout, blocks, noPrefixCache, augment,
                 cachePrecision, imageSize, epochs, batch, lr, weightDecay, patience, seed, train, val, root, allowLinksOutsideRoot, out, cache, cropContract, resume,
-                String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+                String.join(" ", spec.commandLine().getParseResult().originalArgs()), threads);
         Progress progress = Progress.console(spec.commandLine().getErr(), System.console() != null);
         TrainReport r = Training.run(request, progress);
         Path curves = TrainingRun.trainingDirectory(out).resolve(EvalPlots.TRAINING_PNG);

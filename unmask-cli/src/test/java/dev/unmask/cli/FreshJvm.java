@@ -18,6 +18,8 @@ final class FreshJvm {
         // The same libtorch threads as this JVM: summation order, hence the last bits, depend on them.
         cmd.add("-Dai.djl.pytorch.num_threads=" + System.getProperty("ai.djl.pytorch.num_threads", "2"));
         cmd.add("-Dai.djl.pytorch.num_interop_threads=" + System.getProperty("ai.djl.pytorch.num_interop_threads", "1"));
+        // Training's own fixed count too (a resumed run keeps the count its checkpoint was made with).
+        cmd.add("-Dunmask.train.threads=" + System.getProperty("unmask.train.threads", "2"));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.unmask.cli.Main");

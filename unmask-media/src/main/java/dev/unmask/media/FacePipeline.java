@@ -1,33 +1,49 @@
 package dev.unmask.media;
 
-import dev.unmask.media.pixels.Picture;
-
 import dev.unmask.core.UserError;
 import dev.unmask.media.crop.Alignment;
 import dev.unmask.media.crop.CropContract;
 import dev.unmask.media.crop.FaceCropper;
+import dev.unmask.media.face.Box;
 import dev.unmask.media.face.Face;
 import dev.unmask.media.face.FaceDetector;
 import dev.unmask.media.face.FaceDetectorKind;
 import dev.unmask.media.face.FaceSelection;
 import dev.unmask.media.face.FaceTracker;
-import dev.unmask.media.video.VideoFrame;
+import dev.unmask.media.face.Point;
+import dev.unmask.media.pixels.FramePixels;
+import dev.unmask.media.pixels.NativeFrame;
+import dev.unmask.media.pixels.Natives;
+import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.video.VideoInfo;
 import dev.unmask.media.video.VideoSampler;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
 
 /**
  * Media file → sampled frames → faces → square crops: the path every use of a trained detector
  * (and every extraction of training data) takes, so that both make crops the same way. Frames
  * are streamed from the decoder and dropped once cropped, so memory holds one frame plus the
- * crops. Owns its detector; not thread-safe (one per worker).
+ * crops. Faces are found on a frame of bounded size ({@link #DETECTION_MAX_SIDE}) and cropped
+ * from the full frame, which stays in native memory: a file's memory does not grow with its
+ * frame size. Owns its detector; not thread-safe (one per worker).
  */
 public final class FacePipeline implements AutoCloseable {
     /** Weak faces kept per file for the report: enough to see what was set aside, bounded for noisy files. */
     static final int MAX_WEAK_FACES = 64;
+
+    /**
+     * Faces are looked for in a frame at most this many pixels on its longer side; a larger frame is
+     * first shrunk to it (area averaging) and the boxes are scaled back to full-frame pixels. Face
+     * detectors need nothing near 16 megapixels (BlazeFace sees 192x192), and frames up to 2048 px,
+     * 1080p and 2K among them, are searched exactly as they are.
+     */
+    public static final int DETECTION_MAX_SIDE = 2048;
 
     private final FaceDetector detector;
     private final PipelineConfig config;
@@ -68,8 +84,19 @@ public final class FacePipeline implements AutoCloseable {
     /** Receives each sampled frame, with the crops made from it (possibly none), as soon as they are made. */
     @FunctionalInterface
     public interface FrameListener {
-        void frame(VideoFrame frame, List<Crop> crops);
+        void frame(SampledFrame frame, List<Crop> crops);
     }
+
+    /**
+     * A sampled frame as a listener sees it, valid during the call only (a video's frames are
+     * refilled in place).
+     *
+     * @param picture the frame as faces were looked for in it: the frame itself unless its longer
+     *     side is over {@link #DETECTION_MAX_SIDE}, then shrunk to that
+     * @param width the full frame's width, the one face boxes and crop regions are in
+     * @param height the full frame's height
+     */
+    public record SampledFrame(int frameNumber, double seconds, FramePixels picture, int width, int height) {}
 
     /**
      * What {@link #process(Path, FrameListener)} learned; the frames and crops went to the listener.
@@ -105,11 +132,16 @@ public final class FacePipeline implements AutoCloseable {
             long t0 = System.nanoTime();
             Picture p = ImageFiles.read(file, config.sampler().limits());
             double decode = (System.nanoTime() - t0) / 1e9;
-            c.accept(new VideoFrame(0, 0, p));
+            try (c) {
+                c.accept(0, 0, p);
+            }
             VideoInfo info = new VideoInfo("image", "image", p.width(), p.height(), 0, false, 0, 1, false, false);
             return new FaceStream(file, info, 1, c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9, c.weak);
         }
-        VideoSampler.Sampled s = sampler.sample(file, c::accept);
+        VideoSampler.Sampled s;
+        try (c) {
+            s = sampler.sample(file, c::accept);
+        }
         double decode = Math.max(0, s.seconds() - (c.detectNanos + c.cropNanos + c.listenerNanos) / 1e9);
         return new FaceStream(file, s.info(), s.frames(), c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9, c.weak);
     }
@@ -117,13 +149,17 @@ public final class FacePipeline implements AutoCloseable {
     /** Crops of one in-memory picture (an upload, a frame from elsewhere), selected as configured. */
     public List<Crop> crops(Picture picture) {
         List<Crop> crops = new ArrayList<>();
-        new Collector((frame, frameCrops) -> crops.addAll(frameCrops), 0).accept(new VideoFrame(0, 0, picture));
+        try (Collector c = new Collector((frame, frameCrops) -> crops.addAll(frameCrops), 0)) {
+            c.accept(0, 0, picture);
+        }
         return List.copyOf(crops);
     }
 
     /** Faces of one picture, capped and selected as configured, with track ids. */
-    private final class Collector {
+    private final class Collector implements AutoCloseable {
         final FrameListener listener;
+        /** The shrunk frame faces are looked for in, refilled in place; used only for frames over {@link #DETECTION_MAX_SIDE}. */
+        final NativeFrame shrunk = new NativeFrame();
         final FaceTracker tracker = new FaceTracker(config.trackMinIou());
         final double minConfidence;
         final List<Detection> weak = new ArrayList<>();
@@ -138,9 +174,14 @@ public final class FacePipeline implements AutoCloseable {
             this.minConfidence = minConfidence;
         }
 
-        void accept(VideoFrame frame) {
+        void accept(int frameNumber, double seconds, FramePixels full) {
             long t0 = System.nanoTime();
-            List<Face> faces = detector.detect(frame.picture());
+            FramePixels searched = searched(full);
+            SampledFrame frame = new SampledFrame(frameNumber, seconds, searched, full.width(), full.height());
+            List<Face> faces = detector.detect(searched);
+            if (searched != full) {
+                faces = inFullFrame(faces, full.width() / (double) searched.width(), full.height() / (double) searched.height());
+            }
             long t1 = System.nanoTime();
             detectNanos += t1 - t0;
             if (minConfidence > 0) {
@@ -173,19 +214,53 @@ public final class FacePipeline implements AutoCloseable {
             List<Crop> made = new ArrayList<>(faces.size());
             for (int i = 0; i < faces.size(); i++) {
                 Face f = faces.get(i);
-                made.add(new Crop(frame.frameNumber(), frame.seconds(), tracks[i], f, cropper.region(f),
-                        cropper.crop(frame.picture(), f)));
+                made.add(new Crop(frameNumber, seconds, tracks[i], f, cropper.region(f), cropper.crop(full, f)));
             }
             crops += made.size();
             cropNanos += System.nanoTime() - t1;
             tell(frame, made);
         }
 
-        void tell(VideoFrame frame, List<Crop> made) {
+        void tell(SampledFrame frame, List<Crop> made) {
             long t0 = System.nanoTime();
             listener.frame(frame, List.copyOf(made));
             listenerNanos += System.nanoTime() - t0;
         }
+
+        /** The frame faces are looked for in: the frame itself, or shrunk (natively, into one reused buffer) when too large. */
+        FramePixels searched(FramePixels full) {
+            int longer = Math.max(full.width(), full.height());
+            if (longer <= DETECTION_MAX_SIDE) {
+                return full;
+            }
+            double k = DETECTION_MAX_SIDE / (double) longer;
+            int w = Math.max(1, (int) Math.round(full.width() * k));
+            int h = Math.max(1, (int) Math.round(full.height() * k));
+            Natives.init();
+            try (Mat src = full.toMat(); Size to = new Size(w, h)) {
+                opencv_imgproc.resize(src, shrunk.reshape(w, h), to, 0, 0, opencv_imgproc.INTER_AREA);
+            }
+            return shrunk;
+        }
+
+        @Override
+        public void close() {
+            shrunk.close();
+        }
+    }
+
+    /** Faces found in a shrunk frame, in the full frame's pixels. */
+    static List<Face> inFullFrame(List<Face> faces, double kx, double ky) {
+        List<Face> out = new ArrayList<>(faces.size());
+        for (Face f : faces) {
+            Box b = f.box();
+            List<Point> kps = new ArrayList<>(f.keypoints().size());
+            for (Point p : f.keypoints()) {
+                kps.add(new Point(p.x() * kx, p.y() * ky));
+            }
+            out.add(new Face(new Box(b.x() * kx, b.y() * ky, b.width() * kx, b.height() * ky), f.score(), kps));
+        }
+        return out;
     }
 
     @Override

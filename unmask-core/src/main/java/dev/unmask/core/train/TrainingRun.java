@@ -67,6 +67,16 @@ public final class TrainingRun {
     static final int MICRO_BATCH = 32;
 
     /**
+     * libtorch intra-op threads a training run uses unless told otherwise (and a resumed run uses
+     * its checkpoint's). Reductions split their sums among the threads, so the count sets the last
+     * bits of every loss and weight, and over a few epochs those bits grow into different detectors.
+     * A fixed count, not the machine's cores, makes the same seed give the same detector anywhere.
+     * The system property {@code unmask.train.threads} changes the default (the tests use 2).
+     */
+    public static final int DEFAULT_THREADS = 4;
+    static final int MAX_THREADS = 256;
+
+    /**
      * @param cropContract how the training faces were made (detector, margin, format, ...), stored in the detector
      * @param commandLine  for provenance
      */
@@ -90,14 +100,19 @@ public final class TrainingRun {
     private final Progress progress;
     private final FrozenPart frozenPart;
     private final Path trainDir;
+    /** Asked for with --threads, or null. */
+    private final Integer requestedThreads;
+    /** What this run computes with (see {@link #DEFAULT_THREADS}). */
+    private int threads;
     private double cacheFillSeconds = Double.NaN;
 
-    private TrainingRun(TrainSettings s, Inputs in, Progress progress, FrozenPart frozen) {
+    private TrainingRun(TrainSettings s, Inputs in, Progress progress, FrozenPart frozen, Integer threads) {
         this.s = s;
         this.in = in;
         this.progress = progress;
         this.frozenPart = frozen;
         this.trainDir = Path.of(in.out().toString() + ".train");
+        this.requestedThreads = threads;
     }
 
     /** Where the checkpoint and logs of a run writing {@code out} live. */
@@ -111,7 +126,16 @@ public final class TrainingRun {
 
     /** As {@link #run(TrainSettings, Inputs, boolean, Progress)}, with the frozen part cached or recomputed every batch. */
     public static Result run(TrainSettings settings, Inputs inputs, boolean resume, Progress progress, FrozenPart frozen) {
-        return new TrainingRun(settings, inputs, progress, frozen).run(resume);
+        return run(settings, inputs, resume, progress, frozen, null);
+    }
+
+    /**
+     * As {@link #run(TrainSettings, Inputs, boolean, Progress, FrozenPart)} with {@code threads}
+     * libtorch intra-op threads (null: a resumed run's, else {@link #DEFAULT_THREADS}); the
+     * process's own count is put back when the run ends.
+     */
+    public static Result run(TrainSettings settings, Inputs inputs, boolean resume, Progress progress, FrozenPart frozen, Integer threads) {
+        return new TrainingRun(settings, inputs, progress, frozen, threads).run(resume);
     }
 
     private Result run(boolean resume) {
@@ -120,6 +144,54 @@ public final class TrainingRun {
             throw new UserError(checkpoint + " holds an earlier run for " + in.out() + "; pass --resume to continue it, or delete "
                     + trainDir + " to start over");
         }
+        threads = threads(checkpoint);
+        String dynamic = System.getenv("OMP_DYNAMIC");
+        if (dynamic != null && (dynamic.equalsIgnoreCase("true") || dynamic.equals("1"))) {
+            progress.message("warning: OMP_DYNAMIC=" + dynamic + " lets OpenMP run fewer threads than " + threads
+                    + " when the machine is busy, and the same seed may then give another detector (bin/unmask sets it to false)");
+        }
+        ai.djl.engine.Engine.getInstance();
+        int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        // Set on this thread, which runs every op of the training (libtorch keeps the count per thread).
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        try {
+            return train(checkpoint);
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(before);
+        }
+    }
+
+    /** --threads; else the count the checkpoint being resumed was computed with; else the default. */
+    private int threads(Path checkpoint) {
+        Integer resumed = null;
+        if (Files.exists(checkpoint)) {
+            try (SafeTensors st = SafeTensors.open(checkpoint)) {
+                String text = st.metadata().get(CHECKPOINT_KEY);
+                JsonNode n = text == null ? null : StrictJson.parse(text, checkpoint.toString()).get("libtorch_threads");
+                resumed = n != null && n.canConvertToInt() && n.asInt() >= 1 && n.asInt() <= MAX_THREADS ? n.asInt() : null;
+            }
+        }
+        if (requestedThreads != null) {
+            if (requestedThreads < 1 || requestedThreads > MAX_THREADS) {
+                throw new UserError("--threads must be between 1 and " + MAX_THREADS + ", got " + requestedThreads);
+            }
+            if (resumed != null && !resumed.equals(requestedThreads)) {
+                progress.message("note: the run began with " + resumed + " threads and goes on with " + requestedThreads
+                        + "; the detector will differ in the last bits from an uninterrupted run");
+            }
+            return requestedThreads;
+        }
+        if (resumed != null) {
+            return resumed;
+        }
+        Integer configured = Integer.getInteger("unmask.train.threads");
+        if (configured != null && (configured < 1 || configured > MAX_THREADS)) {
+            throw new UserError("-Dunmask.train.threads must be between 1 and " + MAX_THREADS + ", got " + configured);
+        }
+        return configured != null ? configured : DEFAULT_THREADS;
+    }
+
+    private Result train(Path checkpoint) {
         requireBothClasses(in.train(), "--train");
         requireBothClasses(in.val(), "--val");
         BackboneRef ref = BackboneRef.of(in.backboneDir());
@@ -476,6 +548,7 @@ public final class TrainingRun {
         ObjectNode meta = StrictJson.mapper().createObjectNode();
         meta.put("version", 1);
         meta.set("settings", s.resumeIdentity());
+        meta.put("libtorch_threads", threads);
         meta.set("data", dataIdentity);
         meta.put("epochs_done", st.epochsDone);
         meta.put("best_epoch", st.bestEpoch);
@@ -631,10 +704,9 @@ public final class TrainingRun {
         p.put("unmask_version", version());
         p.put("djl_version", ai.djl.engine.Engine.getDjlVersion());
         p.put("engine", "PyTorch " + ai.djl.engine.Engine.getInstance().getVersion());
-        // Reductions sum in an order set by libtorch's intra-op thread count, so the same seed gives the
-        // same detector bit for bit only with the same count; the launcher takes it from the CPUs the
-        // process may use unless -Dai.djl.pytorch.num_threads pins it.
-        p.put("libtorch_threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        // Reductions sum in an order set by libtorch's intra-op thread count: the same seed gives the
+        // same detector bit for bit with the same count (DEFAULT_THREADS unless --threads said otherwise).
+        p.put("libtorch_threads", threads);
         p.put("java", System.getProperty("java.version"));
         p.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         p.put("date", Instant.now().toString());

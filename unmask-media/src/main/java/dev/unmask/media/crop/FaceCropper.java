@@ -1,6 +1,7 @@
 package dev.unmask.media.crop;
 
 import dev.unmask.core.UserError;
+import dev.unmask.media.pixels.FramePixels;
 import dev.unmask.media.pixels.Natives;
 import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.face.Box;
@@ -66,7 +67,7 @@ public final class FaceCropper {
     }
 
     /** The crop of a detected face, turned when this cropper aligns (which needs the face's eye keypoints). */
-    public Picture crop(Picture frame, Face face) {
+    public Picture crop(FramePixels frame, Face face) {
         if (alignment == Alignment.NONE) {
             return crop(frame, face.box());
         }
@@ -76,26 +77,31 @@ public final class FaceCropper {
         if (face.keypoints().size() < 2) {
             throw new UserError("eye alignment needs eye keypoints, and this face detector gives none (use BlazeFace)");
         }
-        return resize(turned(frame, region(face.box()), eyeAngle(face)));
+        try (Mat square = turned(frame, region(face.box()), eyeAngle(face))) {
+            return resize(square);
+        }
     }
 
-    /** The unturned crop of a box. */
-    public Picture crop(Picture frame, Box face) {
+    /**
+     * The unturned crop of a box. The square is cut and resized in native memory, so a crop costs
+     * the heap only its final size however large the face is in a large frame.
+     */
+    public Picture crop(FramePixels frame, Box face) {
         Box r = region(face);
         int side = (int) r.width();
         int x0 = (int) r.x();
         int y0 = (int) r.y();
-        byte[] square = new byte[side * side * 3];
         int fromX = Math.max(0, x0);
         int toX = Math.min(frame.width(), x0 + side);
         int fromY = Math.max(0, y0);
         int toY = Math.min(frame.height(), y0 + side);
-        if (fromX < toX) {
-            for (int y = fromY; y < toY; y++) {
-                System.arraycopy(frame.bgr(), (y * frame.width() + fromX) * 3, square, ((y - y0) * side + (fromX - x0)) * 3, (toX - fromX) * 3);
+        Natives.init();
+        try (Scalar black = new Scalar(0, 0, 0, 0); Mat square = new Mat(side, side, opencv_core.CV_8UC3, black)) {
+            if (fromX < toX && fromY < toY) {
+                frame.copyRegion(fromX, fromY, toX - fromX, toY - fromY, square, fromX - x0, fromY - y0);
             }
+            return resize(square);
         }
-        return resize(new Picture(side, side, square));
     }
 
     /** Radians from the frame's x axis to the line from the subject's right eye to their left (y pointing down). */
@@ -110,7 +116,7 @@ public final class FaceCropper {
      * the eye line. Sampled at full resolution, so that the resize after it is the same as for
      * unturned crops; at angle 0 it is exactly the unturned square.
      */
-    private static Picture turned(Picture frame, Box r, double angle) {
+    private static Mat turned(FramePixels frame, Box r, double angle) {
         int side = (int) r.width();
         double cos = Math.cos(angle);
         double sin = Math.sin(angle);
@@ -119,8 +125,8 @@ public final class FaceCropper {
         double cy = r.y() + side / 2.0;
         double h = 0.5 - side / 2.0;
         Natives.init();
+        Mat dst = new Mat();
         try (Mat src = frame.toMat();
-             Mat dst = new Mat();
              Mat cropToFrame = new Mat(2, 3, opencv_core.CV_64F);
              DoubleIndexer m = cropToFrame.createIndexer();
              Size to = new Size(side, side);
@@ -129,7 +135,10 @@ public final class FaceCropper {
             m.put(1, 0, sin).put(1, 1, cos).put(1, 2, cy - 0.5 + h * (sin + cos));
             opencv_imgproc.warpAffine(src, dst, cropToFrame, to, opencv_imgproc.INTER_LINEAR | opencv_imgproc.WARP_INVERSE_MAP,
                     opencv_core.BORDER_CONSTANT, black);
-            return Picture.of(dst);
+            return dst;
+        } catch (RuntimeException e) {
+            dst.close();
+            throw e;
         }
     }
 
@@ -137,7 +146,7 @@ public final class FaceCropper {
      * The frame seen through {@code frameToCrop} (continuous coordinates) in a {@code side}-pixel
      * square, sampled once with {@code kernel}; black outside the frame.
      */
-    static Picture warped(Picture frame, GenDTemplate.Similarity frameToCrop, int side, ResizeKernel kernel) {
+    static Picture warped(FramePixels frame, GenDTemplate.Similarity frameToCrop, int side, ResizeKernel kernel) {
         // OpenCV maps pixel indices, whose centres are at +½ in continuous coordinates: shift in, map, shift out.
         double a = frameToCrop.a();
         double b = frameToCrop.b();
@@ -157,13 +166,12 @@ public final class FaceCropper {
         }
     }
 
-    private Picture resize(Picture square) {
-        if (square.width() == size) {
-            return square;
+    private Picture resize(Mat square) {
+        if (square.cols() == size) {
+            return Picture.of(square);
         }
-        Natives.init();
-        try (Mat src = square.toMat(); Mat dst = new Mat(); Size to = new Size(size, size)) {
-            opencv_imgproc.resize(src, dst, to, 0, 0, kernel.opencvFlag);
+        try (Mat dst = new Mat(); Size to = new Size(size, size)) {
+            opencv_imgproc.resize(square, dst, to, 0, 0, kernel.opencvFlag);
             return Picture.of(dst);
         }
     }

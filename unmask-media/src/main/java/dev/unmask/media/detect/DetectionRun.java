@@ -165,9 +165,8 @@ public final class DetectionRun {
                                 inputs.add(new CropInput(c, modelInput(c.pixels(), pre)));
                             }
                             boolean tile = settings.explain() && seen[0]++ % sheetStride == 0;
-                            Picture thumb = tile ? ContactSheet.thumbnail(frame.picture()) : null;
-                            put(new FrameEvent(index, frame.frameNumber(), frame.seconds(), thumb,
-                                    ContactSheet.scale(frame.picture()), inputs));
+                            Picture thumb = tile ? ContactSheet.thumbnail(frame.picture(), frame.width(), frame.height()) : null;
+                            put(new FrameEvent(index, frame.frameNumber(), frame.seconds(), thumb, ContactSheet.scale(frame.width()), inputs));
                         });
                     } catch (UserError e) {
                         error = StrictJson.oneLine(e.getMessage());

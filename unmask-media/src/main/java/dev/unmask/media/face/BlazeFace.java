@@ -2,7 +2,7 @@ package dev.unmask.media.face;
 
 import dev.unmask.core.UserError;
 import dev.unmask.media.pixels.Natives;
-import dev.unmask.media.pixels.Picture;
+import dev.unmask.media.pixels.FramePixels;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,7 +64,7 @@ public final class BlazeFace implements FaceDetector {
     }
 
     @Override
-    public List<Face> detect(Picture picture) {
+    public List<Face> detect(FramePixels picture) {
         List<Face> faces = detect(picture, 1);
         if (faces.isEmpty()) {
             // The full-range model is made for faces at a distance and misses one that fills more
@@ -77,7 +77,7 @@ public final class BlazeFace implements FaceDetector {
     }
 
     /** One pass with the frame shrunk into a square {@code zoomOut} times its longer side. */
-    private List<Face> detect(Picture picture, double zoomOut) {
+    private List<Face> detect(FramePixels picture, double zoomOut) {
         int w = picture.width();
         int h = picture.height();
         double scale = INPUT / (Math.max(w, h) * zoomOut);

@@ -1,6 +1,6 @@
 package dev.unmask.media.face;
 
-import dev.unmask.media.pixels.Picture;
+import dev.unmask.media.pixels.FramePixels;
 import java.util.List;
 
 /**
@@ -9,7 +9,7 @@ import java.util.List;
  */
 public interface FaceDetector extends AutoCloseable {
     /** Faces, most confident first (Haar, which has no score: largest first). */
-    List<Face> detect(Picture picture);
+    List<Face> detect(FramePixels picture);
 
     /** Whether faces come with keypoints, the eyes first (what eye alignment turns crops by). */
     default boolean findsEyes() {

@@ -2,7 +2,7 @@ package dev.unmask.media.face;
 
 import dev.unmask.core.UserError;
 import dev.unmask.media.pixels.Natives;
-import dev.unmask.media.pixels.Picture;
+import dev.unmask.media.pixels.FramePixels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -60,7 +60,7 @@ public final class HaarFaceDetector implements FaceDetector {
     }
 
     @Override
-    public List<Face> detect(Picture picture) {
+    public List<Face> detect(FramePixels picture) {
         List<Face> faces = new ArrayList<>();
         int minSide = Math.max(20, Math.min(picture.width(), picture.height()) / 20);
         try (Mat bgr = picture.toMat(); Mat gray = new Mat(); Mat equalised = new Mat(); RectVector found = new RectVector();

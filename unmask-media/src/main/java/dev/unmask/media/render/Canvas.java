@@ -1,6 +1,8 @@
 package dev.unmask.media.render;
 
 import dev.unmask.media.pixels.Natives;
+import dev.unmask.media.pixels.FramePixels;
+import dev.unmask.media.pixels.NativeFrame;
 import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.face.Box;
 import org.bytedeco.opencv.global.opencv_core;
@@ -72,9 +74,9 @@ final class Canvas implements AutoCloseable {
     }
 
     /** Area-averaged resize when shrinking; nearest when enlarging, so small crops stay crisp. */
-    static Picture resize(Picture p, int w, int h) {
+    static Picture resize(FramePixels p, int w, int h) {
         if (p.width() == w && p.height() == h) {
-            return p;
+            return p instanceof Picture picture ? picture : ((NativeFrame) p).toPicture();
         }
         Natives.init();
         int flag = w < p.width() ? opencv_imgproc.INTER_AREA : opencv_imgproc.INTER_NEAREST;

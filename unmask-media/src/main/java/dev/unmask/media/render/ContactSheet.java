@@ -1,5 +1,6 @@
 package dev.unmask.media.render;
 
+import dev.unmask.media.pixels.FramePixels;
 import dev.unmask.media.pixels.Picture;
 import dev.unmask.media.face.Box;
 import java.util.List;
@@ -26,15 +27,19 @@ public final class ContactSheet {
     /** One sampled frame, already shrunk to a thumbnail. */
     public record Tile(Picture thumbnail, List<TileFace> faces, String caption) {}
 
-    /** A frame shrunk to the sheet's thumbnail width; {@link #scale(Picture)} maps frame boxes onto it. */
-    public static Picture thumbnail(Picture frame) {
-        int w = Math.min(THUMB_WIDTH, frame.width());
-        int h = Math.max(1, (int) Math.round((double) frame.height() * w / frame.width()));
-        return Canvas.resize(frame, w, h);
+    /**
+     * A {@code width} x {@code height} frame shrunk to the sheet's thumbnail width, made from
+     * {@code shown} (the frame, or the frame already shrunk); {@link #scale(int)} maps frame boxes onto it.
+     */
+    public static Picture thumbnail(FramePixels shown, int width, int height) {
+        int w = Math.min(THUMB_WIDTH, width);
+        int h = Math.max(1, (int) Math.round((double) height * w / width));
+        return Canvas.resize(shown, w, h);
     }
 
-    public static double scale(Picture frame) {
-        return (double) Math.min(THUMB_WIDTH, frame.width()) / frame.width();
+    /** From a frame {@code width} pixels wide to its thumbnail. */
+    public static double scale(int width) {
+        return (double) Math.min(THUMB_WIDTH, width) / width;
     }
 
     public static Picture render(String title, List<Tile> tiles) {

@@ -1,6 +1,8 @@
 package dev.unmask.media.video;
 
-import dev.unmask.media.pixels.Picture;
+import dev.unmask.media.pixels.NativeFrame;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
  * How a player shows decoded pictures: mirrored left to right first when the display matrix
@@ -44,46 +46,30 @@ record Orientation(int clockwise, boolean mirrored) {
         return new Orientation((int) Math.floorMod(quarterTurns * 90, 360), mirrored);
     }
 
-    Picture apply(Picture p) {
+    /**
+     * The frame as shown: {@code from} itself when upright, else {@code out}, through
+     * {@code scratch} when mirrored and turned. The frames are refilled in place, so a video's
+     * frames cost no allocation each.
+     */
+    NativeFrame apply(NativeFrame from, NativeFrame scratch, NativeFrame out) {
         if (this.equals(UPRIGHT)) {
-            return p;
+            return from;
         }
-        int w = p.width();
-        int h = p.height();
-        boolean turnedSideways = clockwise == 90 || clockwise == 270;
-        int outW = turnedSideways ? h : w;
-        byte[] src = p.bgr();
-        byte[] dst = new byte[src.length];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int mx = mirrored ? w - 1 - x : x;
-                int nx;
-                int ny;
-                switch (clockwise) {
-                    case 0 -> {
-                        nx = mx;
-                        ny = y;
-                    }
-                    case 90 -> {
-                        nx = h - 1 - y;
-                        ny = mx;
-                    }
-                    case 180 -> {
-                        nx = w - 1 - mx;
-                        ny = h - 1 - y;
-                    }
-                    default -> {
-                        nx = y;
-                        ny = w - 1 - mx;
-                    }
-                }
-                int s = (y * w + x) * 3;
-                int t = (ny * outW + nx) * 3;
-                dst[t] = src[s];
-                dst[t + 1] = src[s + 1];
-                dst[t + 2] = src[s + 2];
+        Mat src = from.mat();
+        if (mirrored) {
+            Mat target = clockwise == 0 ? out.mat() : scratch.mat();
+            opencv_core.flip(src, target, 1);
+            if (clockwise == 0) {
+                return out;
             }
+            src = target;
         }
-        return new Picture(outW, turnedSideways ? w : h, dst);
+        int code = switch (clockwise) {
+            case 90 -> opencv_core.ROTATE_90_CLOCKWISE;
+            case 180 -> opencv_core.ROTATE_180;
+            default -> opencv_core.ROTATE_90_COUNTERCLOCKWISE;
+        };
+        opencv_core.rotate(src, out.mat(), code);
+        return out;
     }
 }

@@ -1,7 +1,7 @@
 package dev.unmask.media.video;
 
 import dev.unmask.core.UserError;
-import dev.unmask.media.pixels.Picture;
+import dev.unmask.media.pixels.NativeFrame;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,23 +28,30 @@ public final class VideoSampler {
         return config;
     }
 
-    /** Receives frames as they are decoded, so that a caller need not hold them all. */
+    /**
+     * Receives frames as they are decoded, so that a caller need not hold them all. The frame is
+     * upright and at full resolution, in native memory that the next frame overwrites: valid
+     * during the call only ({@link NativeFrame#toPicture()} keeps a copy).
+     *
+     * @param frameNumber position in presentation order (0-based); estimated from the frame rate when sampled by seeking
+     * @param seconds presentation time from the stream's start
+     */
     @FunctionalInterface
     public interface FrameSink {
-        void accept(VideoFrame frame);
+        void accept(int frameNumber, double seconds, NativeFrame frame);
     }
 
-    /** All sampled frames at once (N pictures in memory). */
+    /** All sampled frames at once (N full-size pictures on the heap). */
     public SampledVideo sample(Path file) {
         List<VideoFrame> frames = new ArrayList<>();
-        Sampled s = sample(file, frames::add);
+        Sampled s = sample(file, (number, seconds, frame) -> frames.add(new VideoFrame(number, seconds, frame.toPicture())));
         return new SampledVideo(s.info(), frames, s.seconds());
     }
 
     /** What streaming sampling learned; the frames went to the sink. */
     public record Sampled(VideoInfo info, int frames, double seconds) {}
 
-    /** Streams the sampled frames, in presentation order, to the sink; memory stays at one frame. */
+    /** Streams the sampled frames, in presentation order, to the sink; memory stays at one frame, allocated once per video. */
     public Sampled sample(Path file, FrameSink sink) {
         long t0 = System.nanoTime();
         long deadline = t0 + (long) (config.limits().maxDecodeSeconds() * 1e9);
@@ -84,7 +91,8 @@ public final class VideoSampler {
         try (FfmpegVideo v = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
             int next = 0;
             int count = 0;
-            Picture first = null;
+            int width = 0;
+            int height = 0;
             Long t;
             while (next < wanted.length && (t = v.decodeNext()) != null) {
                 long target = ts[wanted[next]];
@@ -94,18 +102,20 @@ public final class VideoSampler {
                 // t > target only if the decoder's timestamps differ from the demuxer's (some AVI
                 // files): the first frame past the instant is then the closest we can name.
                 int number = wanted[next];
-                Picture p = v.convertCurrent();
-                first = first == null ? p : first;
-                count++;
-                sink.accept(new VideoFrame(number, v.seconds(ts[number] - ts[0]), p));
+                NativeFrame p = v.convertCurrent();
+                if (count++ == 0) {
+                    width = p.width();
+                    height = p.height();
+                }
+                sink.accept(number, v.seconds(ts[number] - ts[0]), p);
                 while (next < wanted.length && ts[wanted[next]] <= t) {
                     next++;
                 }
             }
-            if (first == null) {
+            if (count == 0) {
                 throw new UserError(file + ": no frame could be decoded (corrupt video data)");
             }
-            VideoInfo info = new VideoInfo(v.formatName(), v.codecName(), first.width(), first.height(), v.orientation().clockwise(), v.orientation().mirrored(),
+            VideoInfo info = new VideoInfo(v.formatName(), v.codecName(), width, height, v.orientation().clockwise(), v.orientation().mirrored(),
                     v.declaredSeconds(), ts.length, false, damaged || v.sawDataError() || count < wanted.length);
             return new Sampled(info, count, (System.nanoTime() - t0) / 1e9);
         }
@@ -118,7 +128,8 @@ public final class VideoSampler {
         long start = v.startTimestamp();
         int delivered = 0;
         double lastSeconds = Double.NaN;
-        Picture first = null;
+        int width = 0;
+        int height = 0;
         for (double instant : at) {
             long target = start + v.timestamp(instant);
             if (!v.seekBefore(target)) {
@@ -130,7 +141,7 @@ public final class VideoSampler {
             }
             // Decode from the keyframe up to the first frame past the instant; the one before it
             // is the frame on screen at the instant, and only that one is converted.
-            Picture picture = null;
+            NativeFrame picture = null;
             long chosen = 0;
             Long t;
             while ((t = v.decodeNext()) != null) {
@@ -158,12 +169,14 @@ public final class VideoSampler {
             int number = Double.isNaN(fps) ? -1 : (int) Math.round(seconds * fps);
             if (seconds != lastSeconds) {
                 lastSeconds = seconds;
-                first = first == null ? picture : first;
-                delivered++;
-                sink.accept(new VideoFrame(number, seconds, picture));
+                if (delivered++ == 0) {
+                    width = picture.width();
+                    height = picture.height();
+                }
+                sink.accept(number, seconds, picture);
             }
         }
-        VideoInfo info = new VideoInfo(v.formatName(), v.codecName(), first.width(), first.height(), v.orientation().clockwise(), v.orientation().mirrored(),
+        VideoInfo info = new VideoInfo(v.formatName(), v.codecName(), width, height, v.orientation().clockwise(), v.orientation().mirrored(),
                 declared, -1, true, v.sawDataError());
         return new Sampled(info, delivered, (System.nanoTime() - t0) / 1e9);
     }

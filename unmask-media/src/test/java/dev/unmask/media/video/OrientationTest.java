@@ -2,6 +2,7 @@ package dev.unmask.media.video;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.unmask.media.pixels.NativeFrame;
 import dev.unmask.media.pixels.Natives;
 import dev.unmask.media.pixels.Picture;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -44,6 +45,14 @@ class OrientationTest {
         return new Picture(outW, outH, dst);
     }
 
+    /** What the decoder does with a frame: the picture copied into native memory, turned there, and copied back. */
+    private static Picture shown(Orientation o, Picture p) {
+        try (NativeFrame from = new NativeFrame(); NativeFrame scratch = new NativeFrame(); NativeFrame out = new NativeFrame()) {
+            from.reshape(p.width(), p.height()).data().put(p.bgr(), 0, p.bgr().length);
+            return o.apply(from, scratch, out).toPicture();
+        }
+    }
+
     private static int[] matrix(double clockwise, boolean hflip, boolean vflip) {
         Natives.init();
         int[] m = new int[9];
@@ -60,7 +69,7 @@ class OrientationTest {
                     int[] m = matrix(angle, hflip, vflip);
                     Orientation o = Orientation.ofDisplayMatrix(m);
                     Picture expected = byMatrix(numbered(), m);
-                    Picture shown = o.apply(numbered());
+                    Picture shown = shown(o, numbered());
                     String what = angle + "° hflip=" + hflip + " vflip=" + vflip;
                     assertThat(o.mirrored()).as(what).isEqualTo(hflip ^ vflip);
                     assertThat(shown.width()).as(what).isEqualTo(expected.width());
