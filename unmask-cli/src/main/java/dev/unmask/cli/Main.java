@@ -33,9 +33,16 @@ public final class Main {
     }
 
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        if (StartupBenchmark.mainEnteredMillis == 0) {
+            StartupBenchmark.mainEnteredMillis = System.currentTimeMillis();
+        }
         Unmask.configureEngine();
         FileNameEncoding.warning().ifPresent(w -> err.println("unmask: " + w));
+        long t0 = System.nanoTime();
         CommandLine cl = commandLine();
+        if (StartupBenchmark.commandTreeNanos == 0) {
+            StartupBenchmark.commandTreeNanos = System.nanoTime() - t0;
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {

@@ -94,7 +94,7 @@ public final class FaceCropper {
         double cx = r.x() + side / 2.0;
         double cy = r.y() + side / 2.0;
         double h = 0.5 - side / 2.0;
-        Natives.init();
+        Natives.opencv();
         try (Mat src = frame.toMat();
              Mat dst = new Mat();
              Mat cropToFrame = new Mat(2, 3, opencv_core.CV_64F);
@@ -113,7 +113,7 @@ public final class FaceCropper {
         if (square.width() == size) {
             return square;
         }
-        Natives.init();
+        Natives.opencv();
         try (Mat src = square.toMat(); Mat dst = new Mat(); Size to = new Size(size, size)) {
             opencv_imgproc.resize(src, dst, to, 0, 0, kernel.opencvFlag);
             return Picture.of(dst);

@@ -95,7 +95,7 @@ public record Picture(int width, int height, byte[] bgr) {
 
     /** Lossless PNG bytes. */
     public byte[] png() {
-        Natives.init();
+        Natives.opencv();
         try (Mat m = toMat(); BytePointer buf = new BytePointer()) {
             if (!opencv_imgcodecs.imencode(".png", m, buf)) {
                 throw new IllegalStateException("PNG encoding failed");
