@@ -84,6 +84,17 @@ public final class FacePipeline implements AutoCloseable {
         }
     }
 
+    /** Asked after each stage of a staged sampling but the last whether to go on. */
+    @FunctionalInterface
+    public interface StageGate {
+        /**
+         * @param sampled frames sampled so far
+         * @param planned frames the whole grid gives this video
+         * @param weak    detections set aside so far as too weak to be faces
+         */
+        boolean next(int sampled, int planned, int weak);
+    }
+
     /** A face the detector reported in a frame. */
     public record Detection(int frameNumber, double seconds, Face face) {}
 
@@ -100,6 +111,15 @@ public final class FacePipeline implements AutoCloseable {
      * Problems with the file are {@link dev.unmask.core.UserError}s.
      */
     public FaceStream process(Path file, double minConfidence, FrameListener listener) {
+        return process(file, minConfidence, listener, null, null);
+    }
+
+    /**
+     * As {@link #process(Path, double, FrameListener)}, a video sampled in stages of the sampler's
+     * grid ({@link VideoSampler#sampleStaged}), {@code gate} deciding after each whether to go on;
+     * with null stages, the whole grid at once. A still image is one frame either way.
+     */
+    public FaceStream process(Path file, double minConfidence, FrameListener listener, int[][] stages, StageGate gate) {
         Collector c = new Collector(listener, minConfidence);
         if (ImageFiles.isImage(file)) {
             long t0 = System.nanoTime();
@@ -109,7 +129,8 @@ public final class FacePipeline implements AutoCloseable {
             VideoInfo info = new VideoInfo("image", "image", p.width(), p.height(), 0, false, 0, 1, false, false);
             return new FaceStream(file, info, 1, c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9, c.weak);
         }
-        VideoSampler.Sampled s = sampler.sample(file, c::accept);
+        VideoSampler.Sampled s = stages == null ? sampler.sample(file, c::accept) : sampler.sampleStaged(file, stages, c::accept,
+                (sampled, planned) -> gate.next(sampled, planned, c.weakSeen));
         double decode = Math.max(0, s.seconds() - (c.detectNanos + c.cropNanos + c.listenerNanos) / 1e9);
         return new FaceStream(file, s.info(), s.frames(), c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9, c.weak);
     }
@@ -129,6 +150,7 @@ public final class FacePipeline implements AutoCloseable {
         final List<Detection> weak = new ArrayList<>();
         int framesWithFaces;
         int crops;
+        int weakSeen;
         long detectNanos;
         long cropNanos;
         long listenerNanos;
@@ -148,8 +170,11 @@ public final class FacePipeline implements AutoCloseable {
                 for (Face f : faces) {
                     if (f.score() >= minConfidence) {
                         confident.add(f);
-                    } else if (weak.size() < MAX_WEAK_FACES) {
-                        weak.add(new Detection(frame.frameNumber(), frame.seconds(), f));
+                    } else {
+                        weakSeen++;
+                        if (weak.size() < MAX_WEAK_FACES) {
+                            weak.add(new Detection(frame.frameNumber(), frame.seconds(), f));
+                        }
                     }
                 }
                 faces = confident;

@@ -44,6 +44,13 @@ public record AdaptiveSampling(int gridFrames, double z, double minSpread) {
         }
     }
 
+    /** The rule in words, for reports. */
+    public static String describe() {
+        return String.format(Locale.ROOT, "auto: a quarter, then half, then all of the grid's frames; stops when each face's mean +- %.1f sd"
+                + " x sqrt((1 - n/N)/k) (sd at least %.2f) lies on one side of the threshold and the faces are seen in enough frames,"
+                + " or when half the grid shows no detection at all", DEFAULT.z(), DEFAULT.minSpread());
+    }
+
     /** Whether to stop after a stage, and why, in words (for the report). */
     public record Decision(boolean stop, String reason) {}
 

@@ -44,6 +44,92 @@ public final class VideoSampler {
     /** What streaming sampling learned; the frames went to the sink. */
     public record Sampled(VideoInfo info, int frames, double seconds) {}
 
+    /**
+     * Asked after each stage of a staged sampling but the last whether to go on.
+     */
+    @FunctionalInterface
+    public interface StageGate {
+        /**
+         * @param sampled frames delivered so far
+         * @param planned frames the whole grid gives this video (fewer than the grid's slots for a clip with fewer frames)
+         */
+        boolean next(int sampled, int planned);
+    }
+
+    /**
+     * Streams the frames of the grid's slots stage by stage ({@link FrameSchedule#stages}), each
+     * stage in presentation order, asking {@code gate} after each stage but the last whether to go
+     * on. Short videos are decoded again for each stage (decoding is cheap beside the model, and
+     * memory stays at one frame); long ones seek to the stage's instants.
+     */
+    public Sampled sampleStaged(Path file, int[][] stages, FrameSink sink, StageGate gate) {
+        long t0 = System.nanoTime();
+        long deadline = t0 + (long) (config.limits().maxDecodeSeconds() * 1e9);
+        int n = config.frames();
+        long[] ts;
+        boolean damaged;
+        try (FfmpegVideo v = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
+            double declared = v.declaredSeconds();
+            boolean longVideo = declared > config.seekAboveSeconds() && declared / n >= config.seekGapSeconds();
+            if (longVideo) {
+                double[] at = FrameSchedule.instants(0, declared, n);
+                int delivered = 0;
+                Sampled last = null;
+                for (int s = 0; s < stages.length; s++) {
+                    double[] stageAt = java.util.Arrays.stream(stages[s]).mapToDouble(i -> at[i]).toArray();
+                    Sampled seeked = sampleBySeeking(v, declared, stageAt, t0, sink);
+                    if (seeked == null) {
+                        if (s > 0) {
+                            throw new UserError(file + ": seeking failed (corrupt index?)");
+                        }
+                        break;
+                    }
+                    delivered += seeked.frames();
+                    last = seeked;
+                    if (s + 1 < stages.length && !gate.next(delivered, n)) {
+                        break;
+                    }
+                }
+                if (last != null) {
+                    return new Sampled(last.info(), delivered, (System.nanoTime() - t0) / 1e9);
+                }
+                v.close();
+                try (FfmpegVideo again = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
+                    ts = again.scanTimestamps();
+                    damaged = again.sawDataError();
+                }
+            } else {
+                ts = v.scanTimestamps();
+                damaged = v.sawDataError();
+            }
+        }
+        if (ts.length == 0) {
+            throw new UserError(file + ": no video frames (zero-length or truncated before the first frame)");
+        }
+        int[] slotFrames = FrameSchedule.slotFrames(ts, n);
+        int planned = (int) java.util.Arrays.stream(slotFrames).distinct().count();
+        java.util.Set<Integer> done = new java.util.HashSet<>();
+        int delivered = 0;
+        Sampled last = null;
+        for (int s = 0; s < stages.length; s++) {
+            int[] wanted = java.util.Arrays.stream(stages[s]).map(i -> slotFrames[i]).filter(f -> !done.contains(f)).distinct().sorted().toArray();
+            if (wanted.length > 0) {
+                last = sampleSequentially(file, ts, wanted, damaged, deadline, t0, sink);
+                delivered += last.frames();
+                for (int f : wanted) {
+                    done.add(f);
+                }
+            }
+            if (s + 1 < stages.length && !gate.next(delivered, planned)) {
+                break;
+            }
+        }
+        if (last == null) {
+            throw new UserError(file + ": no frame could be decoded (corrupt video data)");
+        }
+        return new Sampled(last.info(), delivered, (System.nanoTime() - t0) / 1e9);
+    }
+
     /** Streams the sampled frames, in presentation order, to the sink; memory stays at one frame. */
     public Sampled sample(Path file, FrameSink sink) {
         long t0 = System.nanoTime();
@@ -54,7 +140,7 @@ public final class VideoSampler {
             double declared = v.declaredSeconds();
             boolean longVideo = declared > config.seekAboveSeconds() && declared / config.frames() >= config.seekGapSeconds();
             if (longVideo) {
-                Sampled seeked = sampleBySeeking(v, declared, t0, sink);
+                Sampled seeked = sampleBySeeking(v, declared, FrameSchedule.instants(0, declared, config.frames()), t0, sink);
                 if (seeked != null) {
                     return seeked;
                 }
@@ -68,7 +154,10 @@ public final class VideoSampler {
                 damaged = v.sawDataError();
             }
         }
-        return sampleSequentially(file, ts, damaged, deadline, t0, sink);
+        if (ts.length == 0) {
+            throw new UserError(file + ": no video frames (zero-length or truncated before the first frame)");
+        }
+        return sampleSequentially(file, ts, FrameSchedule.pick(ts, config.frames()), damaged, deadline, t0, sink);
     }
 
     /**
@@ -76,11 +165,7 @@ public final class VideoSampler {
      * timestamps come from a demux-only pass, so the choice rests on the frames the file really
      * has rather than on its declared duration.
      */
-    private Sampled sampleSequentially(Path file, long[] ts, boolean damaged, long deadline, long t0, FrameSink sink) {
-        if (ts.length == 0) {
-            throw new UserError(file + ": no video frames (zero-length or truncated before the first frame)");
-        }
-        int[] wanted = FrameSchedule.pick(ts, config.frames());
+    private Sampled sampleSequentially(Path file, long[] ts, int[] wanted, boolean damaged, long deadline, long t0, FrameSink sink) {
         try (FfmpegVideo v = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
             int next = 0;
             int count = 0;
@@ -112,8 +197,7 @@ public final class VideoSampler {
     }
 
     /** Returns null if the file turns out not to be seekable (then it is decoded in order). */
-    private Sampled sampleBySeeking(FfmpegVideo v, double declared, long t0, FrameSink sink) {
-        double[] at = FrameSchedule.instants(0, declared, config.frames());
+    private Sampled sampleBySeeking(FfmpegVideo v, double declared, double[] at, long t0, FrameSink sink) {
         double fps = v.frameRate();
         long start = v.startTimestamp();
         int delivered = 0;
