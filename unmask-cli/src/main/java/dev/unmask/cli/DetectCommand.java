@@ -14,6 +14,7 @@ import dev.unmask.core.progress.ProgressBar;
 import dev.unmask.media.dataset.MediaFilesUnder;
 import dev.unmask.media.detect.DetectJournal;
 import dev.unmask.media.face.FaceSelection;
+import dev.unmask.media.pixels.Natives;
 import dev.unmask.media.video.SamplerConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -113,6 +114,10 @@ final class DetectCommand implements Callable<Integer> {
         CheckOptions options = new CheckOptions(auto ? SamplerConfig.DEFAULT_FRAMES : frameCount(frames), selection, batch, explain, explainTop, method, outDir,
                 !resume ? CheckOptions.Resume.NO : retryErrors ? CheckOptions.Resume.RETRY_ERRORS : CheckOptions.Resume.YES, auto);
         List<Path> files = expand(inputs);
+        if (!preCropped) {
+            // While the engine and weights load: OpenCV (images, faces), and FFmpeg only when there are videos.
+            Natives.loadInBackground(files.stream().anyMatch(f -> !imageName(f)), true);
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BatchReport report;
@@ -123,6 +128,12 @@ final class DetectCommand implements Callable<Integer> {
         stdout.flush();
         err.flush();
         return report.summary().error() > 0 ? EXIT_SOME_FILES_FAILED : 0;
+    }
+
+    /** A hint only (files are told apart by content later): whether the name says still image. */
+    static boolean imageName(Path f) {
+        String n = f.getFileName() == null ? "" : f.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".bmp");
     }
 
     static int frameCount(String s) {

@@ -90,7 +90,6 @@ public final class Main {
      */
     static CommandLine commandLine(String... args) {
         CommandLine cl = new CommandLine(new Main());
-        cl.setHelpFactory(SpaceWrappedHelp.FACTORY);
         String first = args.length == 0 ? "" : args[0];
         boolean versionOnly = args.length == 1 && (first.equals("--version") || first.equals("-V"));
         Class<?> named = null;
@@ -107,6 +106,8 @@ public final class Main {
                 cl.addSubcommand(c);
             }
         }
+        // After the subcommands are added: picocli hands the factory down only to those present.
+        cl.setHelpFactory(SpaceWrappedHelp.FACTORY);
         everyCommand(cl, c -> c.getCommandSpec().versionProvider(new Version()));
         return cl;
     }

@@ -23,6 +23,9 @@ class AutoFramesTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static List<Path> videos = new ArrayList<>();
 
+    @org.junit.jupiter.api.io.TempDir
+    static Path out;
+
     @BeforeAll
     static void videos() {
         TestMedia.requireFfmpeg();
@@ -58,8 +61,9 @@ class AutoFramesTest {
 
     record Run(Map<String, JsonNode> byPath, double seconds) {}
 
-    static Run detect(TinyDetector d, String frames) throws Exception {
+    static Run detect(TinyDetector d, String frames, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("detect", "--detector", d.file().toString(), "--assume-crop", "--frames", frames, "--json"));
+        args.addAll(List.of(extra));
         videos.forEach(v -> args.add(v.toString()));
         long t0 = System.nanoTime();
         CliRun r = CliRun.of(args.toArray(String[]::new));
@@ -69,6 +73,7 @@ class AutoFramesTest {
         for (String line : r.out().split("\n")) {
             if (!line.isBlank()) {
                 JsonNode n = JSON.readTree(line);
+                JsonSchemaTest.assertValid("fileCheck", n);
                 byPath.put(n.get("path").asText(), n);
             }
         }
@@ -81,7 +86,10 @@ class AutoFramesTest {
         TinyDetector d = TinyDetector.shared();
         // The first run warms the JIT and the page cache; the second --frames 32 is the one timed.
         detect(d, "32");
-        Run auto = detect(d, "auto");
+        Run auto = detect(d, "auto", "--out", out.resolve("auto").toString());
+        JsonNode report = JSON.readTree(out.resolve("auto/report.json").toFile());
+        JsonSchemaTest.assertValid("batchReport", report);
+        assertThat(report.path("settings").path("frame_sampling").asText()).startsWith("auto: ");
         Run full = detect(d, "32");
         int frames = 0;
         int fullFrames = 0;

@@ -14,6 +14,35 @@ public final class Natives {
 
     private Natives() {}
 
+    /**
+     * Loads the libraries asked for on a daemon thread, so that a cold start loads them while
+     * the main thread loads the engine and the detector's weights (on 2 cores the two overlap);
+     * the first real use then finds them loaded, or waits for the load under way.
+     */
+    public static void loadInBackground(boolean withFfmpeg, boolean withOpencv) {
+        if ((!withFfmpeg || ffmpeg) && (!withOpencv || opencv)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                if (withOpencv) {
+                    opencv();
+                    org.bytedeco.javacpp.Loader.load(org.bytedeco.opencv.global.opencv_imgcodecs.class);
+                    org.bytedeco.javacpp.Loader.load(org.bytedeco.opencv.global.opencv_dnn.class);
+                }
+                if (withFfmpeg) {
+                    ffmpeg();
+                    org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.avformat.class);
+                    org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.swscale.class);
+                }
+            } catch (Throwable e) {
+                // The first real use loads them again and reports what is wrong there.
+            }
+        }, "unmask-natives");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** Both libraries (for callers that use both). */
     public static void init() {
         ffmpeg();
