@@ -96,7 +96,7 @@ final class StartupBenchmark {
             stages.add(new Stage("jvm", (mainEnteredMillis - jvmStart) / 1e3, "JVM start to main"));
         }
         if (commandTreeNanos > 0) {
-            stages.add(new Stage("command_tree", commandTreeNanos / 1e9, "picocli builds every command's options"));
+            stages.add(new Stage("command_tree", commandTreeNanos / 1e9, "picocli builds the options of the command run"));
         }
         long t = System.nanoTime();
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
