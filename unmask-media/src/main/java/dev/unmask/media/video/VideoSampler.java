@@ -59,8 +59,8 @@ public final class VideoSampler {
     /**
      * Streams the frames of the grid's slots stage by stage ({@link FrameSchedule#stages}), each
      * stage in presentation order, asking {@code gate} after each stage but the last whether to go
-     * on. Short videos are decoded again for each stage (decoding is cheap beside the model, and
-     * memory stays at one frame); long ones seek to the stage's instants.
+     * on. Short videos are decoded once, later stages' frames kept until asked for (up to
+     * {@link #STASH_BYTES}, else decoded again); long ones seek to each stage's instants.
      */
     public Sampled sampleStaged(Path file, int[][] stages, FrameSink sink, StageGate gate) {
         long t0 = System.nanoTime();
@@ -108,27 +108,67 @@ public final class VideoSampler {
         }
         int[] slotFrames = FrameSchedule.slotFrames(ts, n);
         int planned = (int) java.util.Arrays.stream(slotFrames).distinct().count();
-        java.util.Set<Integer> done = new java.util.HashSet<>();
-        int delivered = 0;
-        Sampled last = null;
+        // Each stage's frames, each frame in the first stage that names it.
+        int[][] stageFrames = new int[stages.length][];
+        java.util.Set<Integer> named = new java.util.HashSet<>();
         for (int s = 0; s < stages.length; s++) {
-            int[] wanted = java.util.Arrays.stream(stages[s]).map(i -> slotFrames[i]).filter(f -> !done.contains(f)).distinct().sorted().toArray();
-            if (wanted.length > 0) {
-                last = sampleSequentially(file, ts, wanted, damaged, deadline, t0, sink);
-                delivered += last.frames();
-                for (int f : wanted) {
-                    done.add(f);
+            stageFrames[s] = java.util.Arrays.stream(stages[s]).map(i -> slotFrames[i]).distinct().filter(f -> !named.contains(f)).sorted().toArray();
+            for (int f : stageFrames[s]) {
+                named.add(f);
+            }
+        }
+        // One decoding pass for every stage: the first stage's frames go to the sink as they are
+        // decoded, the later stages' are kept (up to STASH_BYTES) so that going on does not decode
+        // the video again. Past the budget (long, large videos) they are dropped, and a later stage
+        // decodes the video again for its own frames.
+        java.util.Set<Integer> first = new java.util.HashSet<>();
+        for (int f : stageFrames[0]) {
+            first.add(f);
+        }
+        java.util.Map<Integer, VideoFrame> stash = new java.util.TreeMap<>();
+        long[] stashBytes = {0};
+        boolean[] overflow = {false};
+        int[] delivered = {0};
+        int[] all = java.util.Arrays.stream(stageFrames).flatMapToInt(java.util.Arrays::stream).sorted().toArray();
+        Sampled pass = sampleSequentially(file, ts, all, damaged, deadline, t0, frame -> {
+            if (first.contains(frame.frameNumber())) {
+                delivered[0]++;
+                sink.accept(frame);
+            } else if (!overflow[0]) {
+                stashBytes[0] += 3L * frame.picture().width() * frame.picture().height();
+                if (stashBytes[0] > STASH_BYTES) {
+                    overflow[0] = true;
+                    stash.clear();
+                } else {
+                    stash.put(frame.frameNumber(), frame);
                 }
             }
-            if (s + 1 < stages.length && !gate.next(delivered, planned)) {
+        });
+        for (int s = 1; s < stages.length; s++) {
+            if (!gate.next(delivered[0], planned)) {
                 break;
             }
+            if (stageFrames[s].length == 0) {
+                continue;
+            }
+            if (!overflow[0]) {
+                for (int f : stageFrames[s]) {
+                    VideoFrame kept = stash.remove(f);
+                    if (kept != null) {
+                        delivered[0]++;
+                        sink.accept(kept);
+                    }
+                }
+            } else {
+                delivered[0] += sampleSequentially(file, ts, stageFrames[s], damaged, deadline, t0, sink).frames();
+            }
         }
-        if (last == null) {
-            throw new UserError(file + ": no frame could be decoded (corrupt video data)");
-        }
-        return new Sampled(last.info(), delivered, (System.nanoTime() - t0) / 1e9);
+        stash.clear();
+        return new Sampled(pass.info(), delivered[0], (System.nanoTime() - t0) / 1e9);
     }
+
+    /** Later stages' frames kept from the one decoding pass of a short video (--frames auto): 24 frames of 1080p fit. */
+    static final long STASH_BYTES = 160L << 20;
 
     /** Streams the sampled frames, in presentation order, to the sink; memory stays at one frame. */
     public Sampled sample(Path file, FrameSink sink) {
