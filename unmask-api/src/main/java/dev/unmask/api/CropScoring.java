@@ -75,7 +75,7 @@ final class CropScoring {
         return new FileCheck(Unmask.SCHEMA_VERSION, file.toString(), verdict, (double) score, threshold, 1, 1, 1, null,
                 List.of(new FileCheck.FaceTrack(0, (double) score, 1)),
                 List.of(new FileCheck.FrameFace(0, 0.0, 0, (double) score, new FileCheck.Box(0, 0, w, h), null)), List.of(),
-                new FileCheck.Media("image", "pre-cropped face", w, h, 0, false, null, false), timings, explanation);
+                new FileCheck.Media("image", "pre-cropped face", w, h, 0, false, null, false), timings, explanation, null);
     }
 
     private FileCheck.Explanation explain(Path file, int index, Path out, int[][][] rgb, float[] input, float score, double threshold) {
@@ -113,6 +113,6 @@ final class CropScoring {
     private static FileCheck error(Path file, double threshold, String message, long t0) {
         double wall = (System.nanoTime() - t0) / 1e9;
         return new FileCheck(Unmask.SCHEMA_VERSION, file.toString(), Verdict.ERROR, null, threshold, 0, 0, 0, StrictJson.oneLine(message), List.of(),
-                List.of(), List.of(), null, new FileCheck.Timings(null, null, null, null, wall, null, null), null);
+                List.of(), List.of(), null, new FileCheck.Timings(null, null, null, null, wall, null, null), null, null);
     }
 }

@@ -13,6 +13,7 @@ import dev.unmask.core.io.StrictJson;
 import dev.unmask.media.FacePipeline;
 import dev.unmask.media.PipelineConfig;
 import dev.unmask.media.crop.GenDTemplate;
+import dev.unmask.media.detect.AdaptiveSampling;
 import dev.unmask.media.detect.CropRecipe;
 import dev.unmask.media.detect.DetectJournal;
 import dev.unmask.media.detect.DetectSettings;
@@ -240,13 +241,16 @@ public final class Detector implements AutoCloseable {
         }
         PipelineConfig config = recipe.apply(PipelineConfig.DEFAULT.withSampler(PipelineConfig.DEFAULT.sampler().withFrames(options.frames()))
                 .withSelection(options.faces()));
-        DetectSettings settings = new DetectSettings(options.batch(), options.explain(), options.explainTop(), options.explainMethod(), options.out(), 64);
+        AdaptiveSampling adaptive = options.autoFrames()
+                ? new AdaptiveSampling(options.frames(), AdaptiveSampling.DEFAULT.z(), AdaptiveSampling.DEFAULT.minSpread()) : null;
+        DetectSettings settings = new DetectSettings(options.batch(), options.explain(), options.explainTop(), options.explainMethod(), options.out(), 64,
+                dev.unmask.media.face.FaceEvidence.DEFAULT, adaptive);
         FacePipeline pipeline = borrow(config);
         try {
             DetectionRun run = new DetectionRun(model, pipeline, settings);
             CheckSettings used = new CheckSettings(config.sampler().frames(), config.selection().name().toLowerCase(Locale.ROOT), options.batch(),
                     DetectionRun.VIDEO_SCORE.rule(), settings.evidence().describe(), settings.evidence().minConfidence(), options.explain() ? options.explainTop() : null, options.explain() ? run.method().id() : null,
-                    options.explain() ? run.method().description() : null);
+                    options.explain() ? run.method().description() : null, adaptive == null ? null : AdaptiveSampling.describe());
             return journaled(files, options, keepIn, listener, used,
                     (wanted, done) -> run.run(files, wanted, r -> done.accept(r.index(), FileCheck.of(r))));
         } finally {

@@ -33,19 +33,34 @@ import java.util.List;
  *                           of the sampled frames), in frame order
  * @param media              what decoding learned, or null when the file could not be opened
  * @param explanation        overlays and contact sheet, or null when none were asked for
+ * @param sampling           how many frames {@code --frames auto} sampled and why it stopped; null for a fixed number
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonPropertyOrder({"schema_version", "path", "verdict", "score", "threshold", "frames", "frames_with_faces", "faces", "error", "face_scores",
-    "frame_scores", "weak_faces", "media", "timings", "explanation"})
+    "frame_scores", "weak_faces", "media", "timings", "explanation", "sampling"})
 public record FileCheck(int schemaVersion, String path, Verdict verdict, Double score, Double threshold, int frames, int framesWithFaces, int faces,
         @JsonInclude(JsonInclude.Include.ALWAYS) String error, List<FaceTrack> faceScores, List<FrameFace> frameScores, List<WeakFace> weakFaces,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Media media, Timings timings, @JsonInclude(JsonInclude.Include.NON_NULL) Explanation explanation) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) Media media, Timings timings, @JsonInclude(JsonInclude.Include.NON_NULL) Explanation explanation,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Sampling sampling) {
 
     public FileCheck {
         faceScores = List.copyOf(faceScores);
         frameScores = List.copyOf(frameScores);
         weakFaces = weakFaces == null ? List.of() : List.copyOf(weakFaces);
     }
+
+    /**
+     * What adaptive sampling ({@code --frames auto}) did with a video.
+     *
+     * @param grid    the grid's frames (32): what {@code --frames 32} samples
+     * @param planned the frames the whole grid gives this video (fewer for a clip with fewer frames)
+     * @param sampled the frames sampled before it stopped
+     * @param stages  the stages sampled (a quarter, a half, all of the grid)
+     * @param stopped why it stopped, in words
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonPropertyOrder({"grid", "planned", "sampled", "stages", "stopped"})
+    public record Sampling(int grid, int planned, int sampled, int stages, String stopped) {}
 
     /** One face followed across frames: the mean fake probability over the frames it was found in. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -124,8 +139,10 @@ public record FileCheck(int schemaVersion, String path, Verdict verdict, Double 
                     finite(o.score()), o.map().patchSize(), grid(o.map()))).toList();
             explanation = new Explanation(e.method(), e.contactSheet() == null ? null : e.contactSheet().toString(), e.error(), overlays);
         }
+        Sampling sampling = r.sampling() == null ? null : new Sampling(r.sampling().grid(), r.sampling().planned(), r.sampling().sampled(),
+                r.sampling().stages(), r.sampling().stopped());
         return new FileCheck(Unmask.SCHEMA_VERSION, r.path(), r.verdict(), finite(r.score()), finite(r.threshold()), r.framesSampled(),
-                r.framesWithFaces(), r.tracks().size(), r.error(), tracks, frames, weak, media, timings, explanation);
+                r.framesWithFaces(), r.tracks().size(), r.error(), tracks, frames, weak, media, timings, explanation, sampling);
     }
 
     /** The normalised map to three decimals: what a reader needs to draw it, at a tenth of the bytes. */

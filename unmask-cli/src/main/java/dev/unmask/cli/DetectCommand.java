@@ -14,6 +14,8 @@ import dev.unmask.core.progress.ProgressBar;
 import dev.unmask.media.dataset.MediaFilesUnder;
 import dev.unmask.media.detect.DetectJournal;
 import dev.unmask.media.face.FaceSelection;
+import dev.unmask.media.pixels.Natives;
+import dev.unmask.media.video.SamplerConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,8 +89,10 @@ final class DetectCommand implements Callable<Integer> {
             description = "largest: one face per frame; all: every face, followed across frames, scored per person. Default: ${DEFAULT-VALUE}.")
     String faces;
 
-    @Option(names = "--frames", defaultValue = "32", paramLabel = "N", description = "Frames sampled per video, evenly in time. Default: ${DEFAULT-VALUE}.")
-    int frames;
+    @Option(names = "--frames", defaultValue = "32", paramLabel = "N|auto", description = "Frames sampled per video, evenly in time; auto: 8 of"
+            + " the 32, then 16, then all 32, stopping as soon as more frames are unlikely to change the verdict (each face's mean"
+            + " clear of the threshold by a margin; the report's sampling says how many frames and why). Default: ${DEFAULT-VALUE}.")
+    String frames;
 
     @Option(names = "--batch", defaultValue = "16", paramLabel = "N", description = "Faces per model call. Default: ${DEFAULT-VALUE}.")
     int batch;
@@ -110,9 +114,14 @@ final class DetectCommand implements Callable<Integer> {
         if (retryErrors && !resume) {
             throw new UserError("--retry-errors goes with --resume (and --out DIR): it retries the failed files of an earlier run");
         }
-        CheckOptions options = new CheckOptions(frames, selection, batch, explain, explainTop, method, outDir,
-                !resume ? CheckOptions.Resume.NO : retryErrors ? CheckOptions.Resume.RETRY_ERRORS : CheckOptions.Resume.YES);
+        boolean auto = frames.trim().equalsIgnoreCase("auto");
+        CheckOptions options = new CheckOptions(auto ? SamplerConfig.DEFAULT_FRAMES : frameCount(frames), selection, batch, explain, explainTop, method, outDir,
+                !resume ? CheckOptions.Resume.NO : retryErrors ? CheckOptions.Resume.RETRY_ERRORS : CheckOptions.Resume.YES, auto);
         List<Path> files = expand(inputs);
+        if (!preCropped) {
+            // While the engine and weights load: OpenCV (images, faces), and FFmpeg only when there are videos.
+            Natives.loadInBackground(files.stream().anyMatch(f -> !imageName(f)), true);
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BatchReport report;
@@ -123,6 +132,20 @@ final class DetectCommand implements Callable<Integer> {
         stdout.flush();
         err.flush();
         return report.summary().error() > 0 ? EXIT_SOME_FILES_FAILED : 0;
+    }
+
+    /** A hint only (files are told apart by content later): whether the name says still image. */
+    static boolean imageName(Path f) {
+        String n = f.getFileName() == null ? "" : f.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".bmp");
+    }
+
+    static int frameCount(String s) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw new UserError("--frames takes a number of frames or auto, got '" + StrictJson.oneLine(s) + "'");
+        }
     }
 
     /** Prints each file's report as it is done (a line of text, or of JSON) under a progress bar over the files. */
@@ -187,8 +210,8 @@ final class DetectCommand implements Callable<Integer> {
         int frames = r.frames();
         int faces = r.faces();
         return switch (r.verdict()) {
-            case FAKE, REAL -> String.format(Locale.ROOT, "%-7s %.3f  %s  (%d frame%s, %d face%s, %.1f s)", verdict, r.score(), path,
-                    frames, frames == 1 ? "" : "s", faces, faces == 1 ? "" : "s", r.timings().wall() == null ? Double.NaN : r.timings().wall())
+            case FAKE, REAL -> String.format(Locale.ROOT, "%-7s %.3f  %s  (%d frame%s%s, %d face%s, %.1f s)", verdict, r.score(), path,
+                    frames, frames == 1 ? "" : "s", r.sampling() == null ? "" : " of " + r.sampling().planned() + " (auto)", faces, faces == 1 ? "" : "s", r.timings().wall() == null ? Double.NaN : r.timings().wall())
                     + (r.explanation() != null && !r.explanation().overlays().isEmpty()
                     ? "  overlays: " + Path.of(r.explanation().overlays().get(0).file()).getParent() : "");
             case NO_FACE -> String.format(Locale.ROOT, "%-7s   -    %s  (no face in %d frame%s)", verdict, path, frames, frames == 1 ? "" : "s")

@@ -5,6 +5,7 @@ import dev.unmask.core.UserError;
 import dev.unmask.core.io.FileNameEncoding;
 import dev.unmask.server.ServeCommand;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,11 +14,18 @@ import picocli.CommandLine.Command;
         name = "unmask",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Find facial deepfakes with self-supervised Vision Transformers.",
-        subcommands = {FeaturesCommand.class, PullCommand.class, ExtractCommand.class, TrainCommand.class, EvalCommand.class,
-                DetectCommand.class, CalibrateCommand.class, DemoCommand.class, ServeCommand.class,
-                MetricsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        description = "Find facial deepfakes with self-supervised Vision Transformers.")
 public final class Main {
+    /**
+     * The subcommands, in the order help lists them. Added by {@link #commandLine(String...)}, not
+     * declared on the annotation, so that a run of one command builds that command's options
+     * only: picocli reflects over every command class it is given, which was half of
+     * {@code --version}'s start-up (unmask bench startup: command_tree).
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(FeaturesCommand.class, PullCommand.class, ExtractCommand.class, TrainCommand.class,
+            EvalCommand.class, DetectCommand.class, CalibrateCommand.class, DemoCommand.class, ServeCommand.class, MetricsCommand.class,
+            BenchCommand.class, CommandLine.HelpCommand.class);
+
     public static final int EXIT_USER_ERROR = 2;
     public static final int EXIT_INTERNAL_ERROR = 1;
     /** The batch commands' (extract, detect, demo) "the batch finished, some items failed": the others are done and kept. */
@@ -33,9 +41,16 @@ public final class Main {
     }
 
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        if (StartupBenchmark.mainEnteredMillis == 0) {
+            StartupBenchmark.mainEnteredMillis = System.currentTimeMillis();
+        }
         Unmask.configureEngine();
         FileNameEncoding.warning().ifPresent(w -> err.println("unmask: " + w));
-        CommandLine cl = commandLine();
+        long t0 = System.nanoTime();
+        CommandLine cl = commandLine(args);
+        if (StartupBenchmark.commandTreeNanos == 0) {
+            StartupBenchmark.commandTreeNanos = System.nanoTime() - t0;
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -63,9 +78,35 @@ public final class Main {
         return cl.execute(args);
     }
 
-    /** The command tree with its help layout and version on every command, as {@link #run} uses it. */
+    /** The whole command tree with its help layout and version on every command. */
     static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The command tree {@code args} need: only the command they name when they start with one
+     * (other than help), none for a lone {@code --version}, and otherwise all of them (for the
+     * top-level help and the "did you mean" of a mistyped command).
+     */
+    static CommandLine commandLine(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        String first = args.length == 0 ? "" : args[0];
+        boolean versionOnly = args.length == 1 && (first.equals("--version") || first.equals("-V"));
+        Class<?> named = null;
+        for (Class<?> c : SUBCOMMANDS) {
+            Command a = c.getAnnotation(Command.class);
+            if (a != null && a.name().equals(first) && c != CommandLine.HelpCommand.class) {
+                named = c;
+            }
+        }
+        if (named != null) {
+            cl.addSubcommand(named);
+        } else if (!versionOnly) {
+            for (Class<?> c : SUBCOMMANDS) {
+                cl.addSubcommand(c);
+            }
+        }
+        // After the subcommands are added: picocli hands the factory down only to those present.
         cl.setHelpFactory(SpaceWrappedHelp.FACTORY);
         everyCommand(cl, c -> c.getCommandSpec().versionProvider(new Version()));
         return cl;

@@ -111,6 +111,17 @@ public final class FacePipeline implements AutoCloseable {
         }
     }
 
+    /** Asked after each stage of a staged sampling but the last whether to go on. */
+    @FunctionalInterface
+    public interface StageGate {
+        /**
+         * @param sampled frames sampled so far
+         * @param planned frames the whole grid gives this video
+         * @param weak    detections set aside so far as too weak to be faces
+         */
+        boolean next(int sampled, int planned, int weak);
+    }
+
     /** A face the detector reported in a frame. */
     public record Detection(int frameNumber, double seconds, Face face) {}
 
@@ -127,6 +138,15 @@ public final class FacePipeline implements AutoCloseable {
      * Problems with the file are {@link dev.unmask.core.UserError}s.
      */
     public FaceStream process(Path file, double minConfidence, FrameListener listener) {
+        return process(file, minConfidence, listener, null, null);
+    }
+
+    /**
+     * As {@link #process(Path, double, FrameListener)}, a video sampled in stages of the sampler's
+     * grid ({@link VideoSampler#sampleStaged}), {@code gate} deciding after each whether to go on;
+     * with null stages, the whole grid at once. A still image is one frame either way.
+     */
+    public FaceStream process(Path file, double minConfidence, FrameListener listener, int[][] stages, StageGate gate) {
         Collector c = new Collector(listener, minConfidence);
         if (ImageFiles.isImage(file)) {
             long t0 = System.nanoTime();
@@ -140,7 +160,8 @@ public final class FacePipeline implements AutoCloseable {
         }
         VideoSampler.Sampled s;
         try (c) {
-            s = sampler.sample(file, c::accept);
+            s = stages == null ? sampler.sample(file, c::accept) : sampler.sampleStaged(file, stages, c::accept,
+                    (sampled, planned) -> gate.next(sampled, planned, c.weakSeen));
         }
         double decode = Math.max(0, s.seconds() - (c.detectNanos + c.cropNanos + c.listenerNanos) / 1e9);
         return new FaceStream(file, s.info(), s.frames(), c.framesWithFaces, c.crops, decode, c.detectNanos / 1e9, c.weak);
@@ -165,6 +186,7 @@ public final class FacePipeline implements AutoCloseable {
         final List<Detection> weak = new ArrayList<>();
         int framesWithFaces;
         int crops;
+        int weakSeen;
         long detectNanos;
         long cropNanos;
         long listenerNanos;
@@ -189,8 +211,11 @@ public final class FacePipeline implements AutoCloseable {
                 for (Face f : faces) {
                     if (f.score() >= minConfidence) {
                         confident.add(f);
-                    } else if (weak.size() < MAX_WEAK_FACES) {
-                        weak.add(new Detection(frame.frameNumber(), frame.seconds(), f));
+                    } else {
+                        weakSeen++;
+                        if (weak.size() < MAX_WEAK_FACES) {
+                            weak.add(new Detection(frame.frameNumber(), frame.seconds(), f));
+                        }
                     }
                 }
                 faces = confident;
@@ -236,7 +261,7 @@ public final class FacePipeline implements AutoCloseable {
             double k = DETECTION_MAX_SIDE / (double) longer;
             int w = Math.max(1, (int) Math.round(full.width() * k));
             int h = Math.max(1, (int) Math.round(full.height() * k));
-            Natives.init();
+            Natives.opencv();
             try (Mat src = full.toMat(); Size to = new Size(w, h)) {
                 opencv_imgproc.resize(src, shrunk.reshape(w, h), to, 0, 0, opencv_imgproc.INTER_AREA);
             }

@@ -192,7 +192,7 @@ public final class ImageFiles {
                 return p;
             }
         }
-        Natives.init();
+        Natives.opencv();
         try (BytePointer buf = new BytePointer(bytes); Mat raw = new Mat(1, bytes.length, org.bytedeco.opencv.global.opencv_core.CV_8UC1, buf);
              Mat img = opencv_imgcodecs.imdecode(raw, opencv_imgcodecs.IMREAD_COLOR)) {
             if (img == null || img.empty()) {

@@ -475,7 +475,7 @@ public final class UnmaskServer implements AutoCloseable {
         }
         String error = r.error() == null ? null : r.error().replace(job.media.toString(), job.name);
         return new FileCheck(r.schemaVersion(), job.name, r.verdict(), r.score(), r.threshold(), r.frames(), r.framesWithFaces(), r.faces(), error,
-                r.faceScores(), r.frameScores(), r.weakFaces(), r.media(), r.timings(), shown);
+                r.faceScores(), r.frameScores(), r.weakFaces(), r.media(), r.timings(), shown, r.sampling());
     }
 
     private void sweep() {

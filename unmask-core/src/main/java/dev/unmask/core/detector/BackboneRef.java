@@ -1,6 +1,7 @@
 package dev.unmask.core.detector;
 
 import dev.unmask.core.UserError;
+import dev.unmask.core.io.DigestCache;
 import dev.unmask.core.io.Hashing;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,9 +23,10 @@ public record BackboneRef(String name, Path dir, String sha256) {
     }
 
     static String weightsSha256(Path dir) {
+        DigestCache cache = new DigestCache(dev.unmask.core.hub.HubSettings.fromEnvironment().home().resolve("sha256"));
         Path single = dir.resolve("model.safetensors");
         if (Files.isRegularFile(single)) {
-            return Hashing.sha256(single);
+            return cache.sha256(single);
         }
         Path index = dir.resolve("model.safetensors.index.json");
         if (!Files.isRegularFile(index)) {
@@ -36,9 +38,9 @@ public record BackboneRef(String name, Path dir, String sha256) {
         } catch (IOException e) {
             throw new UserError(dir + ": cannot list (" + e.getMessage() + ")");
         }
-        StringBuilder sb = new StringBuilder(Hashing.sha256(index));
+        StringBuilder sb = new StringBuilder(cache.sha256(index));
         for (Path p : shards) {
-            sb.append('\n').append(p.getFileName()).append(' ').append(Hashing.sha256(p));
+            sb.append('\n').append(p.getFileName()).append(' ').append(cache.sha256(p));
         }
         return Hashing.sha256(sb.toString());
     }

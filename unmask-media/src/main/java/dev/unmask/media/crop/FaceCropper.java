@@ -95,7 +95,7 @@ public final class FaceCropper {
         int toX = Math.min(frame.width(), x0 + side);
         int fromY = Math.max(0, y0);
         int toY = Math.min(frame.height(), y0 + side);
-        Natives.init();
+        Natives.opencv();
         try (Scalar black = new Scalar(0, 0, 0, 0); Mat square = new Mat(side, side, opencv_core.CV_8UC3, black)) {
             if (fromX < toX && fromY < toY) {
                 frame.copyRegion(fromX, fromY, toX - fromX, toY - fromY, square, fromX - x0, fromY - y0);
@@ -124,7 +124,7 @@ public final class FaceCropper {
         double cx = r.x() + side / 2.0;
         double cy = r.y() + side / 2.0;
         double h = 0.5 - side / 2.0;
-        Natives.init();
+        Natives.opencv();
         Mat dst = new Mat();
         try (Mat src = frame.toMat();
              Mat cropToFrame = new Mat(2, 3, opencv_core.CV_64F);
@@ -152,7 +152,7 @@ public final class FaceCropper {
         double b = frameToCrop.b();
         double tx = frameToCrop.tx() + 0.5 * (a - b) - 0.5;
         double ty = frameToCrop.ty() + 0.5 * (b + a) - 0.5;
-        Natives.init();
+        Natives.opencv();
         try (Mat src = frame.toMat();
              Mat dst = new Mat();
              Mat m = new Mat(2, 3, opencv_core.CV_64F);

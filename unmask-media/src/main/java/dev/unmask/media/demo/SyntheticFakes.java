@@ -106,7 +106,7 @@ public final class SyntheticFakes {
      * @param jpegQuality JPEG quality the frame goes through (1–100), or 0 for none
      */
     public static Frame frame(Source s, Pose pose, int side, boolean fake, int jpegQuality) {
-        Natives.init();
+        Natives.opencv();
         double scale = scale(s, pose, side);
         double fx = pose.mirror() ? s.photo().width() - 1 - s.face().centerX() : s.face().centerX();
         double tx = side * (0.5 + pose.dx()) - scale * fx;

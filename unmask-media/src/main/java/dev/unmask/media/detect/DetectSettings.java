@@ -13,12 +13,19 @@ import java.nio.file.Path;
  * @param out           folder for overlays and contact sheets (needed with {@code explain})
  * @param queueFrames   frames the decoding thread may run ahead of the model
  * @param evidence      which detections are faces to judge; a file with none is {@code no_face}
+ * @param adaptive      sample videos in stages and stop early by this rule ({@code --frames auto}), or null for every frame of the grid
  */
 public record DetectSettings(int batch, boolean explain, int explainTop, ExplanationMethod method, Path out, int queueFrames,
-        FaceEvidence evidence) {
+        FaceEvidence evidence, AdaptiveSampling adaptive) {
+    /** Every frame of the grid. */
+    public DetectSettings(int batch, boolean explain, int explainTop, ExplanationMethod method, Path out, int queueFrames,
+            FaceEvidence evidence) {
+        this(batch, explain, explainTop, method, out, queueFrames, evidence, null);
+    }
+
     /** With the default rule for which detections are faces ({@link FaceEvidence#DEFAULT}). */
     public DetectSettings(int batch, boolean explain, int explainTop, ExplanationMethod method, Path out, int queueFrames) {
-        this(batch, explain, explainTop, method, out, queueFrames, FaceEvidence.DEFAULT);
+        this(batch, explain, explainTop, method, out, queueFrames, FaceEvidence.DEFAULT, null);
     }
 
     public DetectSettings {

@@ -113,7 +113,7 @@ public final class DetectionRun {
 
     // ---- events from the decoding thread ----
 
-    private sealed interface Event permits FileStart, FrameEvent, FileEnd, Done, Failed {}
+    private sealed interface Event permits FileStart, FrameEvent, StageEnd, FileEnd, Done, Failed {}
 
     /** {@code index} orders events (the file's place among those run), {@code batchIndex} is its place in the batch. */
     private record FileStart(int index, int batchIndex, Path path, long startNanos) implements Event {}
@@ -122,6 +122,13 @@ public final class DetectionRun {
 
     /** @param thumbnail null unless a contact sheet is wanted */
     private record FrameEvent(int index, int frameNumber, double seconds, Picture thumbnail, double thumbScale, List<CropInput> crops)
+            implements Event {}
+
+    /**
+     * A stage of adaptive sampling is decoded: the model stage scores what there is, applies the
+     * stopping rule and completes {@code goOn}, for which the decoding thread waits.
+     */
+    private record StageEnd(int index, int sampled, int planned, int weak, java.util.concurrent.CompletableFuture<Boolean> goOn)
             implements Event {}
 
     private record FileEnd(int index, FacePipeline.FaceStream stream, String error, long nanos) implements Event {}
@@ -159,6 +166,10 @@ public final class DetectionRun {
                         if (!Files.isRegularFile(file)) {
                             throw new UserError(file + ": " + (Files.exists(file) ? "not a regular file" : "no such file"));
                         }
+                        int[][] stages = settings.adaptive() == null ? null
+                                : dev.unmask.media.video.FrameSchedule.stages(pipeline.config().sampler().frames());
+                        FacePipeline.StageGate gate = (sampled, planned, weak) -> awaitDecision(new StageEnd(index, sampled, planned, weak,
+                                new java.util.concurrent.CompletableFuture<>()));
                         stream = pipeline.process(file, settings.evidence().minConfidence(), (frame, crops) -> {
                             List<CropInput> inputs = new ArrayList<>(crops.size());
                             for (Crop c : crops) {
@@ -167,7 +178,7 @@ public final class DetectionRun {
                             boolean tile = settings.explain() && seen[0]++ % sheetStride == 0;
                             Picture thumb = tile ? ContactSheet.thumbnail(frame.picture(), frame.width(), frame.height()) : null;
                             put(new FrameEvent(index, frame.frameNumber(), frame.seconds(), thumb, ContactSheet.scale(frame.width()), inputs));
-                        });
+                        }, stages, gate);
                     } catch (UserError e) {
                         error = StrictJson.oneLine(e.getMessage());
                     } catch (Cancelled e) {
@@ -186,6 +197,25 @@ public final class DetectionRun {
                     put(new Failed(t));
                 } catch (Cancelled c) {
                     // nobody is listening
+                }
+            }
+        }
+
+        /** Hands a finished stage to the model stage and waits for its decision, giving up when the run is cancelled. */
+        boolean awaitDecision(StageEnd e) {
+            put(e);
+            while (true) {
+                try {
+                    return e.goOn().get(100, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException t) {
+                    if (cancelled) {
+                        throw new Cancelled();
+                    }
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new Cancelled();
+                } catch (java.util.concurrent.ExecutionException x) {
+                    throw new IllegalStateException(x.getCause());
                 }
             }
         }
@@ -276,6 +306,10 @@ public final class DetectionRun {
         double modelSeconds;
         /** Tracks seen in enough frames to be judged; set when the file is finished. */
         Set<Integer> supported = Set.of();
+        /** Adaptive sampling: stages decided, the frames the grid gives this video, and why it stopped (null while going on). */
+        int stages;
+        int planned;
+        String stopped;
 
         FileState(int index, int batchIndex, Path path, long startNanos) {
             this.index = index;
@@ -327,6 +361,15 @@ public final class DetectionRun {
                     if (pending.size() >= settings.batch()) {
                         scoreBatch();
                     }
+                } else if (e instanceof StageEnd stage) {
+                    // The file's frames so far are all here (its decoder waits): score them and decide.
+                    scoreBatch();
+                    FileState st = open.get(stage.index());
+                    AdaptiveSampling.Decision d = decide(st, stage);
+                    st.stages++;
+                    st.planned = stage.planned();
+                    st.stopped = d.stop() ? d.reason() : null;
+                    stage.goOn().complete(!d.stop());
                 } else if (e instanceof FileEnd end) {
                     FileState st = open.get(end.index());
                     st.ended = true;
@@ -353,6 +396,28 @@ public final class DetectionRun {
                 }
                 finishReady();
             }
+        }
+
+        /** The stopping rule on a file's faces so far: each confident track's scores, and whether weak detections were seen. */
+        AdaptiveSampling.Decision decide(FileState f, StageEnd stage) {
+            Map<Integer, List<Double>> byTrack = new TreeMap<>();
+            for (FrameRecord fr : f.frames) {
+                for (ScoredCrop c : fr.crops()) {
+                    if (Double.isFinite(c.score)) {
+                        byTrack.computeIfAbsent(c.track, k -> new ArrayList<>()).add(c.score);
+                    }
+                }
+            }
+            if (f.error != null) {
+                return new AdaptiveSampling.Decision(true, "the model failed on this file's faces");
+            }
+            Map<Integer, double[]> tracks = new TreeMap<>();
+            byTrack.forEach((t, s) -> tracks.put(t, s.stream().mapToDouble(Double::doubleValue).toArray()));
+            AdaptiveSampling rule = settings.adaptive();
+            // A clip with fewer frames than the grid: its whole grid is the frames it has.
+            AdaptiveSampling forClip = stage.planned() == rule.gridFrames() ? rule
+                    : new AdaptiveSampling(stage.planned(), rule.z(), rule.minSpread());
+            return forClip.decide(stage.sampled(), tracks, stage.weak() > 0, settings.evidence(), detector.threshold());
         }
 
         void scoreBatch() {
@@ -498,7 +563,19 @@ public final class DetectionRun {
                     f.firstModelNanos == 0 ? Double.NaN : (f.firstModelNanos - f.startNanos) / 1e9, (f.endNanos - f.startNanos) / 1e9);
             return new FileReport(f.batchIndex, f.path.toString(), verdict, score, threshold, s == null ? 0 : s.framesSampled(),
                     s == null ? 0 : s.framesWithFaces(), tracks, verdict == Verdict.ERROR ? List.of() : faces,
-                    verdict == Verdict.ERROR ? List.of() : weak, s == null ? null : s.info(), timings, f.error, explanation);
+                    verdict == Verdict.ERROR ? List.of() : weak, s == null ? null : s.info(), timings, f.error, explanation, sampling(f, s));
+        }
+
+        /** What adaptive sampling did with a video; null for fixed sampling, a still image or a file that could not be read. */
+        FileReport.Sampling sampling(FileState f, FacePipeline.FaceStream s) {
+            if (settings.adaptive() == null || s == null || f.stages == 0) {
+                return null;
+            }
+            int grid = pipeline.config().sampler().frames();
+            String why = f.stopped != null ? f.stopped : "every frame of the grid sampled";
+            // Decided stages, and the last one if it was sampled after the final "go on".
+            int stages = f.stopped != null ? f.stages : f.stages + 1;
+            return new FileReport.Sampling(grid, f.planned, s.framesSampled(), stages, why);
         }
 
         FileReport.Explanation explain(FileState f, Verdict verdict, double score, double threshold) {

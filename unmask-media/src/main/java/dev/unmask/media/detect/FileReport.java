@@ -17,9 +17,14 @@ import java.util.List;
  * @param weakFaces  detections not judged (too low a confidence, or a track seen in too few frames), in frame order
  * @param media      what decoding learned, or null when the file could not be opened
  * @param explanation overlays and contact sheet, or null without {@code --explain}
+ * @param sampling   what adaptive sampling did, or null when a fixed number of frames was sampled
  */
 public record FileReport(int index, String path, Verdict verdict, double score, double threshold, int framesSampled, int framesWithFaces,
-        List<TrackScore> tracks, List<FaceScore> faces, List<WeakFace> weakFaces, VideoInfo media, Timings timings, String error, Explanation explanation) {
+        List<TrackScore> tracks, List<FaceScore> faces, List<WeakFace> weakFaces, VideoInfo media, Timings timings, String error, Explanation explanation,
+        Sampling sampling) {
+
+    /** Adaptive sampling of one video: the grid, the frames it gives this video, those sampled, the stages, and why it stopped. */
+    public record Sampling(int grid, int planned, int sampled, int stages, String stopped) {}
 
     /** One person's score: the mean fake probability over the frames their face was found in. */
     public record TrackScore(int track, double score, int frames) {}

@@ -32,7 +32,7 @@ public final class BlazeFace implements FaceDetector {
     private final int regressorsOutput;
 
     private BlazeFace(Path model) {
-        Natives.init();
+        Natives.opencv();
         net = opencv_dnn.readNetFromTFLite(model.toString());
         if (net.empty()) {
             throw new UserError(model + ": OpenCV could not read the BlazeFace model");

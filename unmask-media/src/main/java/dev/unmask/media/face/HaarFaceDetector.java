@@ -32,7 +32,7 @@ public final class HaarFaceDetector implements FaceDetector {
     }
 
     public static HaarFaceDetector open() {
-        Natives.init();
+        Natives.opencv();
         // CascadeClassifier reads from a path, not a stream: copy the jar resource out once.
         try (InputStream in = HaarFaceDetector.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {

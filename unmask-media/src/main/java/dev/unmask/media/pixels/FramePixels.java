@@ -17,4 +17,7 @@ public sealed interface FramePixels permits Picture, NativeFrame {
 
     /** Copies the {@code w} x {@code h} region at ({@code x}, {@code y}), which lies inside the frame, into {@code dst} at ({@code dx}, {@code dy}). */
     void copyRegion(int x, int y, int w, int h, Mat dst, int dx, int dy);
+
+    /** The pixels on the heap, to keep past the call that handed this frame over (a Picture is itself). */
+    Picture toPicture();
 }

@@ -26,6 +26,11 @@ public record Picture(int width, int height, byte[] bgr) implements FramePixels 
         }
     }
 
+    @Override
+    public Picture toPicture() {
+        return this;
+    }
+
     public int red(int x, int y) {
         return bgr[(y * width + x) * 3 + 2] & 0xff;
     }
@@ -108,7 +113,7 @@ public record Picture(int width, int height, byte[] bgr) implements FramePixels 
 
     /** Lossless PNG bytes. */
     public byte[] png() {
-        Natives.init();
+        Natives.opencv();
         try (Mat m = toMat(); BytePointer buf = new BytePointer()) {
             if (!opencv_imgcodecs.imencode(".png", m, buf)) {
                 throw new IllegalStateException("PNG encoding failed");

@@ -28,7 +28,7 @@ final class Canvas implements AutoCloseable {
     private final Mat mat;
 
     Canvas(int width, int height) {
-        Natives.init();
+        Natives.opencv();
         mat = new Mat(height, width, opencv_core.CV_8UC3, new Scalar(0, 0, 0, 0));
     }
 
@@ -78,7 +78,7 @@ final class Canvas implements AutoCloseable {
         if (p.width() == w && p.height() == h) {
             return p instanceof Picture picture ? picture : ((NativeFrame) p).toPicture();
         }
-        Natives.init();
+        Natives.opencv();
         int flag = w < p.width() ? opencv_imgproc.INTER_AREA : opencv_imgproc.INTER_NEAREST;
         try (Mat src = p.toMat(); Mat dst = new Mat(); Size to = new Size(w, h)) {
             opencv_imgproc.resize(src, dst, to, 0, 0, flag);

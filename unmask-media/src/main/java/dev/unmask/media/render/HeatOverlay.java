@@ -21,7 +21,7 @@ public final class HeatOverlay {
      * @param map  a normalised map (values in [0, 1]) over the model input
      */
     public static Picture blend(Picture face, HeatMap map) {
-        Natives.init();
+        Natives.opencv();
         int w = face.width();
         int h = face.height();
         byte[] grey = new byte[w * h];

@@ -75,7 +75,7 @@ final class FfmpegVideo implements AutoCloseable {
         this.file = file;
         this.limits = limits;
         this.deadlineNanos = deadlineNanos;
-        Natives.init();
+        Natives.ffmpeg();
         InputPolicy.checkFile(file, limits);
         AVInputFormat probed = probe(file);
         String probedName = probed.name().getString();

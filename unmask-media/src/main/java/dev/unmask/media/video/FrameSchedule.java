@@ -50,4 +50,54 @@ public final class FrameSchedule {
         }
         return java.util.Arrays.copyOf(out, count);
     }
+
+    /**
+     * The grid of n slots (instants) split into nested stages for adaptive sampling: every 4th
+     * slot (2, 6, 10, ...), then the other even ones, then the odd ones, so that after each stage
+     * the slots sampled are a quarter, a half and all of the grid, each spread evenly over the
+     * video. Fewer than 8 slots make a single stage.
+     */
+    public static int[][] stages(int n) {
+        if (n < 8) {
+            int[] all = new int[n];
+            for (int i = 0; i < n; i++) {
+                all[i] = i;
+            }
+            return new int[][] {all};
+        }
+        return new int[][] {slots(n, 4, 2), slots(n, 4, 0), slots(n, 2, 1)};
+    }
+
+    private static int[] slots(int n, int step, int offset) {
+        return java.util.stream.IntStream.range(0, n).filter(i -> i % step == offset).toArray();
+    }
+
+    /**
+     * For each of the n instants, the index into {@code timestamps} (sorted, distinct) of the frame
+     * on screen then; neighbouring slots may name the same frame when the clip has fewer than n.
+     */
+    public static int[] slotFrames(long[] timestamps, int n) {
+        int k = timestamps.length;
+        int[] out = new int[n];
+        if (k == 0) {
+            return out;
+        }
+        if (k <= n) {
+            // As pick: each frame once, the slots spread over them.
+            for (int i = 0; i < n; i++) {
+                out[i] = (int) Math.min(k - 1, (long) i * k / n);
+            }
+            return out;
+        }
+        double span = timestamps[k - 1] - timestamps[0] + Math.max(1, timestamps[k - 1] - timestamps[k - 2]);
+        double[] at = instants(timestamps[0], span, n);
+        int j = 0;
+        for (int i = 0; i < n; i++) {
+            while (j + 1 < k && timestamps[j + 1] <= at[i]) {
+                j++;
+            }
+            out[i] = j;
+        }
+        return out;
+    }
 }
