@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
         description = {"Measure speed: forward (backbone throughput against the machine's matmul ceiling), detect (detect's stages on one"
                 + " video) or train (training epochs with and without the feature / prefix caches). Without a subcommand: forward,"
                 + " with its defaults.", "Results and how to read them: docs/BENCHMARKS.md."},
-        subcommands = {BenchForwardCommand.class, BenchDetectCommand.class, BenchTrainCommand.class})
+        subcommands = {BenchForwardCommand.class, BenchDetectCommand.class, BenchTrainCommand.class, BenchBatchCommand.class})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -5,6 +5,7 @@ import dev.unmask.core.UserError;
 import dev.unmask.core.io.FileNameEncoding;
 import dev.unmask.server.ServeCommand;
 import java.io.PrintWriter;
+import dev.unmask.spark.BatchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
         description = "Find facial deepfakes with self-supervised Vision Transformers.",
         subcommands = {FeaturesCommand.class, PullCommand.class, ExtractCommand.class, TrainCommand.class, EvalCommand.class,
                 DetectCommand.class, CalibrateCommand.class, DemoCommand.class, ServeCommand.class,
-                MetricsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                MetricsCommand.class, BenchCommand.class, BatchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static final int EXIT_USER_ERROR = 2;
     public static final int EXIT_INTERNAL_ERROR = 1;

@@ -6,6 +6,7 @@ import dev.unmask.core.io.StrictJson;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,8 +20,8 @@ import picocli.CommandLine.Spec;
  * {@code call()}, after {@link #requireSpark}.
  */
 @Command(name = "batch", mixinStandardHelpOptions = true,
-        description = {"Score or extract many files as a Spark job: in this process on Spark's local master by default,",
-                "or on a cluster with --master or spark-submit (see README, \"Spark\").", ""},
+        description = "Score or extract many files as a Spark job: in this process on Spark's local master by default, or on a cluster"
+                + " with --master or spark-submit (README, \"Spark\").",
         subcommands = {BatchCommand.Score.class, BatchCommand.Extract.class})
 public final class BatchCommand implements Callable<Integer> {
     /** The exit status when the job finished and some files are errors (as detect's and extract's). */
@@ -35,7 +36,7 @@ public final class BatchCommand implements Callable<Integer> {
         return 2;
     }
 
-    static void requireSpark() {
+    public static void requireSpark() {
         try {
             Class.forName("org.apache.spark.sql.SparkSession", false, BatchCommand.class.getClassLoader());
         } catch (ClassNotFoundException e) {
@@ -99,13 +100,17 @@ public final class BatchCommand implements Callable<Integer> {
             PrintWriter stdout = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             ScoreJob.Summary s;
-            var spark = Sessions.open(master, "unmask batch score");
+            boolean ours = SparkSession.getDefaultSession().isEmpty();
+            SparkSession spark = Sessions.open(master, "unmask batch score");
             try {
                 err.println("batch score: " + input + " on " + spark.sparkContext().master() + "; rows into " + out + "/" + ScoreParts.DIR);
                 err.flush();
                 s = ScoreJob.run(spark, settings);
             } finally {
-                spark.stop();
+                // A session this command started ends with it; one the caller had (a test, a notebook) stays.
+                if (ours) {
+                    spark.stop();
+                }
             }
             if (json) {
                 stdout.println(StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(s));
@@ -193,13 +198,17 @@ public final class BatchCommand implements Callable<Integer> {
             PrintWriter stdout = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             ExtractJob.Summary s;
-            var spark = Sessions.open(master, "unmask batch extract");
+            boolean ours = SparkSession.getDefaultSession().isEmpty();
+            SparkSession spark = Sessions.open(master, "unmask batch extract");
             try {
                 err.println("batch extract: " + root + " on " + spark.sparkContext().master() + "; crops into " + out);
                 err.flush();
                 s = ExtractJob.run(spark, settings);
             } finally {
-                spark.stop();
+                // A session this command started ends with it; one the caller had (a test, a notebook) stays.
+                if (ours) {
+                    spark.stop();
+                }
             }
             var r = s.report();
             if (json) {

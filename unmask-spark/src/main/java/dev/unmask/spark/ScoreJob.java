@@ -1,6 +1,8 @@
 package dev.unmask.spark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.api.CheckOptions;
 import dev.unmask.api.Detector;
@@ -63,6 +65,7 @@ public final class ScoreJob {
      * @param errors     rows whose verdict is error
      * @param metrics    frame and video metrics, when the input is labelled, else null
      */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Summary(int files, int doneBefore, int scoredNow, long rows, long errors, int partsNow, double seconds, ScoreMetrics metrics,
             String metricsNote) {}
 
@@ -125,6 +128,25 @@ public final class ScoreJob {
             }
         }
         return new Summary(items.size(), doneBefore, scoredNow, rows, errors, parts.size(), (System.nanoTime() - t0) / 1e9, metrics, note);
+    }
+
+    /** A job timed for {@code unmask bench batch}: the session's start apart from the job's own time. */
+    public record Timed(double startSeconds, Summary summary) {}
+
+    /**
+     * Runs the job on a fresh local[threads] session, then stops it and closes the detector its
+     * tasks loaded, so that the next timed job loads its own, as {@code unmask detect} does.
+     */
+    public static Timed timedOnLocal(int threads, Settings s) {
+        long t0 = System.nanoTime();
+        SparkSession spark = Sessions.open("local[" + threads + "]", "unmask bench batch");
+        double start = (System.nanoTime() - t0) / 1e9;
+        try {
+            return new Timed(start, run(spark, s));
+        } finally {
+            DetectorCache.clear();
+            spark.stop();
+        }
     }
 
     /** Runs on an executor: judges a part's files with this JVM's detector and commits them as one Parquet file. */

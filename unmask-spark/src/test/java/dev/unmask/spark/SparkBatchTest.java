@@ -16,6 +16,8 @@ import dev.unmask.media.TestMedia;
 import dev.unmask.media.dataset.DatasetKind;
 import dev.unmask.media.extract.ExtractConfig;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -177,6 +179,43 @@ class SparkBatchTest {
         assertThat(again.scoredNow()).isZero();
         assertThat(again.rows()).isEqualTo(9);
         assertThat(partTimes(out)).isEqualTo(before);
+    }
+
+    @Test
+    void theBatchCommandScoresAFolderAndAGlobAndSaysWhatIsWrongInOneLine() throws Exception {
+        Path out = dir.resolve("cli-folder");
+        StringWriter stdout = new StringWriter();
+        StringWriter stderr = new StringWriter();
+        int code = BatchMain.run(new PrintWriter(stdout, true), new PrintWriter(stderr, true), "score", media.toString(), "--out", out.toString(),
+                "--detector", detectorFile.toString(), "--assume-crop", "--frames", "4", "--batch", "8", "--csv", "--json");
+        assertThat(code).as(stderr.toString()).isEqualTo(3);
+        JsonNode summary = StrictJson.mapper().readTree(stdout.toString());
+        assertThat(summary.path("files").asInt()).isEqualTo(9);
+        assertThat(summary.path("scored_now").asInt()).isEqualTo(9);
+        assertThat(summary.path("rows").asInt()).isEqualTo(9);
+        assertThat(summary.path("errors").asInt()).isEqualTo(2);
+        assertThat(summary.path("metrics").isNull()).as("an unlabelled folder has no metrics").isTrue();
+        assertThat(Files.isDirectory(out.resolve("scores.csv"))).isTrue();
+        assertThat(spark.read().parquet(out.resolve("scores").toString()).count()).isEqualTo(9);
+
+        // A glob: the videos under clips/ only.
+        StringWriter globOut = new StringWriter();
+        code = BatchMain.run(new PrintWriter(globOut, true), new PrintWriter(new StringWriter(), true), "score", media + "/clips/*.mp4", "--out",
+                dir.resolve("cli-glob").toString(), "--detector", detectorFile.toString(), "--assume-crop", "--frames", "4");
+        assertThat(code).isEqualTo(3);
+        assertThat(globOut.toString()).startsWith("files: 4 (0 done before, 4 now in 1 parts); rows: 4, errors: 1;");
+
+        // Bad input: exit 2 and one line, before or after Spark started.
+        for (String[] args : List.of(new String[] {"score", dir.resolve("missing").toString(), "--out", dir.resolve("x").toString(), "--detector",
+                detectorFile.toString()}, new String[] {"score", media.toString(), "--out", dir.resolve("x").toString(), "--detector",
+                detectorFile.toString(), "--frames", "0"}, new String[] {"score", media.toString(), "--out", out.toString(), "--detector",
+                detectorFile.toString(), "--assume-crop", "--frames", "5"})) {
+            StringWriter err = new StringWriter();
+            assertThat(BatchMain.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args)).as(err.toString()).isEqualTo(2);
+            assertThat(err.toString().lines().filter(l -> l.startsWith("unmask: "))).as(err.toString()).hasSize(1);
+            assertThat(err.toString()).doesNotContain("\tat ");
+        }
+        assertThat(spark.sparkContext().isStopped()).as("the caller's session stays").isFalse();
     }
 
     private static Map<Path, FileTime> partTimes(Path out) throws IOException {
