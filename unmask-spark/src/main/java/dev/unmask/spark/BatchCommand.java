@@ -96,6 +96,11 @@ public final class BatchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws JsonProcessingException {
             requireSpark();
+            return run();
+        }
+
+        /** Apart from call(), so that nothing of Spark is resolved before requireSpark() has said whether it is there. */
+        private Integer run() throws JsonProcessingException {
             ScoreJob.Settings settings = new ScoreJob.Settings(input, out, detector, assumeCrop, preCropped, frames, faces, batch, filesPerPart, csv);
             PrintWriter stdout = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
@@ -193,6 +198,10 @@ public final class BatchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws JsonProcessingException {
             requireSpark();
+            return run();
+        }
+
+        private Integer run() throws JsonProcessingException {
             ExtractJob.Settings settings = new ExtractJob.Settings(root, out, layout, compression, splits, frames, faceDetector, faces, margin, size,
                     kernel, align, retryErrors, allowLinksOutsideRoot, videosPerPart);
             PrintWriter stdout = spec.commandLine().getOut();
