@@ -86,10 +86,13 @@ final class BenchBatchCommand implements Callable<Integer> {
         err.flush();
         Path work = Files.createTempDirectory("unmask-bench-batch");
         double[][] times = new double[3][repeat];
+        // CPU seconds of this process too: on a shared machine the wall clock measures the neighbours as much as the job.
+        double[][] cpu = new double[3][repeat];
         double[][] starts = new double[2][repeat];
         try {
             for (int r = 0; r < repeat; r++) {
                 long t0 = System.nanoTime();
+                double c0 = cpuSeconds();
                 try (Detector det = Detector.load(d, new LoadOptions(null, true))) {
                     BatchReport report = det.checkAll(media, options, BatchListener.NONE);
                     if (report.files().size() != media.size()) {
@@ -97,18 +100,22 @@ final class BenchBatchCommand implements Callable<Integer> {
                     }
                 }
                 times[0][r] = (System.nanoTime() - t0) / 1e9;
+                cpu[0][r] = cpuSeconds() - c0;
                 for (int t = 2; t >= 1; t--) {
                     ScoreJob.Settings settings = new ScoreJob.Settings(dir.toString(), work.resolve("r" + r + "-t" + t).toString(), d, true, false,
                             frames, "largest", options.batch(), filesPerPart, false);
+                    double c1 = cpuSeconds();
                     ScoreJob.Timed run = ScoreJob.timedOnLocal(t, settings);
+                    cpu[3 - t][r] = cpuSeconds() - c1;
                     if (run.summary().rows() != media.size()) {
                         throw new IllegalStateException("batch score wrote " + run.summary().rows() + " rows for " + media.size() + " files");
                     }
                     starts[2 - t][r] = run.startSeconds();
                     times[3 - t][r] = run.summary().seconds();
                 }
-                err.printf(Locale.ROOT, "round %d: detect %.1f s, local[2] %.1f s (+%.1f s start), local[1] %.1f s (+%.1f s start)%n", r + 1,
-                        times[0][r], times[1][r], starts[0][r], times[2][r], starts[1][r]);
+                err.printf(Locale.ROOT, "round %d: detect %.1f s (%.1f CPU s), local[2] %.1f s (+%.1f s start; %.1f CPU s with the start),"
+                        + " local[1] %.1f s (+%.1f s start; %.1f CPU s)%n", r + 1, times[0][r], cpu[0][r], times[1][r], starts[0][r], cpu[1][r],
+                        times[2][r], starts[1][r], cpu[2][r]);
                 err.flush();
             }
         } finally {
@@ -134,10 +141,18 @@ final class BenchBatchCommand implements Callable<Integer> {
         report.put("local2_files_per_s", media.size() / local2);
         report.put("local1_files_per_s", media.size() / local1);
         report.put("local2_overhead", local2 / detect - 1);
+        double detectCpu = DetectBenchmark.median(cpu[0]);
+        double local2Cpu = DetectBenchmark.median(cpu[1]);
+        double local1Cpu = DetectBenchmark.median(cpu[2]);
+        report.put("detect_cpu_s", detectCpu);
+        report.put("local2_cpu_s", local2Cpu);
+        report.put("local1_cpu_s", local1Cpu);
+        report.put("local2_cpu_overhead", local2Cpu / detectCpu - 1);
         report.put("local2_over_local1_speedup", local1 / local2);
         ArrayNode rounds = report.putArray("rounds");
         for (int r = 0; r < repeat; r++) {
-            rounds.addObject().put("detect_s", times[0][r]).put("local2_s", times[1][r]).put("local1_s", times[2][r]);
+            rounds.addObject().put("detect_s", times[0][r]).put("local2_s", times[1][r]).put("local1_s", times[2][r]).put("local2_start_s", starts[0][r])
+                    .put("detect_cpu_s", cpu[0][r]).put("local2_cpu_s", cpu[1][r]).put("local1_cpu_s", cpu[2][r]);
         }
         if (json) {
             out.println(report.toPrettyString());
@@ -149,10 +164,16 @@ final class BenchBatchCommand implements Callable<Integer> {
                     media.size() / local2, (local2 / detect - 1) * 100);
             out.printf(Locale.ROOT, "batch score local[1]          %7.1f s  %6.2f files/s  local[2] is %.2f x local[1]%n", local1,
                     media.size() / local1, local1 / local2);
+            out.printf(Locale.ROOT, "CPU seconds: detect %.1f, local[2] %.1f (%+.1f %%, the session's start included), local[1] %.1f%n", detectCpu,
+                    local2Cpu, (local2Cpu / detectCpu - 1) * 100, local1Cpu);
             out.printf(Locale.ROOT, "Spark session start, once per application: %.1f s%n", DetectBenchmark.median(starts[0]));
         }
         out.flush();
         return 0;
+    }
+
+    private static double cpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
     }
 
     private static double load() {

@@ -8,6 +8,7 @@ import dev.unmask.api.CheckOptions;
 import dev.unmask.api.Detector;
 import dev.unmask.api.FileCheck;
 import dev.unmask.api.ScoreMetrics;
+import dev.unmask.api.Unmask;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.media.face.FaceSelection;
@@ -58,6 +59,7 @@ public final class ScoreJob {
     }
 
     /**
+     * @param schemaVersion {@link Unmask#SCHEMA_VERSION}; the JSON is batchScoreSummary in docs/schema/unmask.schema.json
      * @param files      files in the input
      * @param doneBefore of them, those with rows committed by an earlier run (not judged again)
      * @param scoredNow  judged by this run
@@ -66,7 +68,7 @@ public final class ScoreJob {
      * @param metrics    frame and video metrics, when the input is labelled, else null
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Summary(int files, int doneBefore, int scoredNow, long rows, long errors, int partsNow, double seconds, ScoreMetrics metrics,
+    public record Summary(int schemaVersion, int files, int doneBefore, int scoredNow, long rows, long errors, int partsNow, double seconds, ScoreMetrics metrics,
             String metricsNote) {}
 
     /** What a task needs, serialised to the executors. */
@@ -127,7 +129,7 @@ public final class ScoreJob {
                 throw new UserError(s.out() + ": cannot write metrics.json (" + e.getMessage() + ")");
             }
         }
-        return new Summary(items.size(), doneBefore, scoredNow, rows, errors, parts.size(), (System.nanoTime() - t0) / 1e9, metrics, note);
+        return new Summary(Unmask.SCHEMA_VERSION, items.size(), doneBefore, scoredNow, rows, errors, parts.size(), (System.nanoTime() - t0) / 1e9, metrics, note);
     }
 
     /** A job timed for {@code unmask bench batch}: the session's start apart from the job's own time. */

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
 import dev.unmask.api.CheckOptions;
 import dev.unmask.api.Detector;
 import dev.unmask.api.ExtractReport;
@@ -157,6 +160,7 @@ class SparkBatchTest {
 
         // Metrics by the one implementation: frame level over every scored face, video level over the manifest's video ids.
         assertThat(s.metrics()).isNotNull();
+        assertSchemaValid("batchScoreSummary", StrictJson.mapper().valueToTree(s));
         JsonNode metrics = StrictJson.read(out.resolve("metrics.json"));
         assertThat(metrics.path("frame").path("auc").isNumber()).isTrue();
         assertThat(metrics.path("video").path("auc").isNumber()).isTrue();
@@ -190,6 +194,7 @@ class SparkBatchTest {
                 "--detector", detectorFile.toString(), "--assume-crop", "--frames", "4", "--batch", "8", "--csv", "--json");
         assertThat(code).as(stderr.toString()).isEqualTo(3);
         JsonNode summary = StrictJson.mapper().readTree(stdout.toString());
+        assertSchemaValid("batchScoreSummary", summary);
         assertThat(summary.path("files").asInt()).isEqualTo(9);
         assertThat(summary.path("scored_now").asInt()).isEqualTo(9);
         assertThat(summary.path("rows").asInt()).isEqualTo(9);
@@ -216,6 +221,14 @@ class SparkBatchTest {
             assertThat(err.toString()).doesNotContain("\tat ");
         }
         assertThat(spark.sparkContext().isStopped()).as("the caller's session stays").isFalse();
+    }
+
+    /** The JSON a batch command prints is the one docs/schema/unmask.schema.json describes. */
+    static void assertSchemaValid(String def, JsonNode json) {
+        Path file = TestMedia.repo().resolve("docs/schema/unmask.schema.json").toAbsolutePath().normalize();
+        String wrapper = "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"$ref\": \"" + file.toUri() + "#/$defs/" + def + "\"}";
+        JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(wrapper);
+        assertThat(schema.validate(json)).as(def + ": " + json).isEmpty();
     }
 
     private static Map<Path, FileTime> partTimes(Path out) throws IOException {
@@ -251,6 +264,7 @@ class SparkBatchTest {
                 "fake/astronaut", "ok"));
         assertThat(s.outcomes().stream().filter(o -> o.status().equals("error")).findFirst().orElseThrow().error()).contains("broken.mp4");
         ExtractReport r = s.report();
+        assertSchemaValid("extractReport", StrictJson.mapper().valueToTree(r));
         assertThat(r.videos()).isEqualTo(5);
         assertThat(r.doneNow()).isEqualTo(5);
         assertThat(r.errors()).isEqualTo(1);
