@@ -86,9 +86,9 @@ public final class Extraction {
         return new Extractor(config).extractEach(entries);
     }
 
-    /** Writes the datalists, errors and summary of the whole plan from the records on disk. */
-    public static ExtractReport summarize(Plan plan, ExtractConfig config, int skipped, int processed, double seconds) {
-        return ExtractReport.of(config.out(), new Extractor(config).summarize(plan.entries(), skipped, processed, seconds));
+    /** Writes the datalists, errors and summary of the whole plan from the records on disk; {@code extractedNow}: the keys of the videos this run extracted. */
+    public static ExtractReport summarize(Plan plan, ExtractConfig config, java.util.Set<String> extractedNow, double seconds) {
+        return ExtractReport.of(config.out(), new Extractor(config).summarize(plan.entries(), extractedNow, seconds));
     }
 
     /** The layout of a dataset folder, from the files that mark each. */

@@ -99,8 +99,9 @@ public final class ExtractJob {
             outcomes.addAll(jsc.parallelizePairs(videos).partitionBy(new HashPartitioner(parts)).values()
                     .mapPartitions((Iterator<Video> it) -> extractPart(recipe, it).iterator()).collect());
         }
-        int skipped = (int) outcomes.stream().filter(o -> o.status().equals("done")).count();
-        ExtractReport report = Extraction.summarize(plan, config, skipped, outcomes.size() - skipped, (System.nanoTime() - t0) / 1e9);
+        java.util.Set<String> extractedNow = new java.util.HashSet<>();
+        outcomes.stream().filter(o -> !o.status().equals("done")).forEach(o -> extractedNow.add(o.key()));
+        ExtractReport report = Extraction.summarize(plan, config, extractedNow, (System.nanoTime() - t0) / 1e9);
         return new Summary(report, outcomes, parts, (System.nanoTime() - t0) / 1e9);
     }
 

@@ -176,10 +176,18 @@ public final class Extractor {
         }
     }
 
-    /** The datalists, errors.csv and summary.json of all {@code entries}, from their records; every entry must have one. */
-    public ExtractSummary summarize(List<VideoEntry> entries, int skipped, int processed, double seconds) {
+    /**
+     * The datalists, errors.csv and summary.json of all {@code entries}, from their records (every
+     * entry must have one); the times and frame counts are those of the videos in {@code extractedNow}.
+     */
+    public ExtractSummary summarize(List<VideoEntry> entries, java.util.Set<String> extractedNow, double seconds) {
         Totals totals = new Totals();
+        int processed = 0;
         for (VideoEntry e : entries) {
+            if (!extractedNow.contains(e.key())) {
+                continue;
+            }
+            processed++;
             JsonNode r = readRecord(e);
             if (r != null && r.has("frames")) {
                 totals.decode += r.path("decode_seconds").asDouble();
@@ -187,7 +195,7 @@ public final class Extractor {
                 totals.frames += r.path("frames").asLong();
             }
         }
-        return finish(entries, skipped, processed, totals, seconds);
+        return finish(entries, entries.size() - processed, processed, totals, seconds);
     }
 
     private static void awaitTermination(ExecutorService pool) {
