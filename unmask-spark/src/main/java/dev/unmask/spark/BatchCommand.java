@@ -81,7 +81,7 @@ public final class BatchCommand implements Callable<Integer> {
                 description = "Files per partition: the unit of work and of commit (what a killed job redoes). Default: ${DEFAULT-VALUE}.")
         int filesPerPart;
 
-        @Option(names = "--csv", description = "Also write OUT/scores.csv (one CSV; score lists joined by ';').")
+        @Option(names = "--csv", description = "Also write OUT/scores.csv/, a folder holding one CSV file of all rows (score lists joined by ';').")
         boolean csv;
 
         @Option(names = "--assume-crop", description = "Run a detector that does not declare its crops with unmask extract's defaults.")
