@@ -53,6 +53,44 @@ public final class Extraction {
         return ExtractReport.of(config.out(), new Extractor(config).run(entries, dataset, progress));
     }
 
+    /**
+     * A dataset's videos, listed and checked once (on a Spark driver), for an extraction spread
+     * over processes that share {@code config.out()}: {@link #prepare} once, {@link #extractEach}
+     * on disjoint sets of the entries anywhere, {@link #summarize} once at the end.
+     */
+    public record Plan(DatasetKind kind, List<VideoEntry> entries, Map<String, Object> dataset) {}
+
+    /** Lists and checks a dataset's videos as {@link #run} does, extracting nothing. */
+    public static Plan plan(Path root, DatasetKind kind, String compression, Path splits, boolean allowLinksOutsideRoot) {
+        Unmask.configureEngine();
+        if (!Files.isDirectory(root)) {
+            throw new UserError(root + ": no such directory");
+        }
+        DatasetKind k = kind != null ? kind : recognise(root);
+        List<VideoEntry> entries = Datasets.scan(k, root, compression, splits);
+        InsideRoot inside = InsideRoot.of(root, allowLinksOutsideRoot);
+        for (VideoEntry e : entries) {
+            inside.require(e.file(), e.file().toString());
+        }
+        return new Plan(k, entries, Datasets.description(k, root, compression, splits));
+    }
+
+    /** Checks (or writes) the output folder's settings and clears what a killed run left half-written. */
+    public static void prepare(Plan plan, ExtractConfig config) {
+        new Extractor(config).prepare(plan.dataset());
+    }
+
+    /** Extracts the entries that have no record in {@code config.out()} yet, one after another; every entry's outcome, in order. */
+    public static List<Extractor.VideoOutcome> extractEach(List<VideoEntry> entries, ExtractConfig config) {
+        Unmask.configureEngine();
+        return new Extractor(config).extractEach(entries);
+    }
+
+    /** Writes the datalists, errors and summary of the whole plan from the records on disk; {@code extractedNow}: the keys of the videos this run extracted. */
+    public static ExtractReport summarize(Plan plan, ExtractConfig config, java.util.Set<String> extractedNow, double seconds) {
+        return ExtractReport.of(config.out(), new Extractor(config).summarize(plan.entries(), extractedNow, seconds));
+    }
+
     /** The layout of a dataset folder, from the files that mark each. */
     public static DatasetKind recognise(Path root) {
         if (Files.isDirectory(root.resolve("original_sequences"))) {

@@ -18,9 +18,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure speed: forward (backbone throughput against the machine's matmul ceiling), detect (detect's stages on one"
-                + " video), train (training epochs with and without the feature / prefix caches) or startup (where a cold start's time goes). Without a subcommand: forward,"
+                + " video), train (training epochs with and without the feature / prefix caches) startup (where a cold start's time goes) or batch (detect against unmask batch score on Spark). Without a subcommand: forward,"
                 + " with its defaults.", "Results and how to read them: docs/BENCHMARKS.md."},
-        subcommands = {BenchForwardCommand.class, BenchDetectCommand.class, BenchTrainCommand.class, BenchStartupCommand.class})
+        subcommands = {BenchForwardCommand.class, BenchDetectCommand.class, BenchTrainCommand.class, BenchStartupCommand.class,
+                BenchBatchCommand.class})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -5,6 +5,7 @@ import dev.unmask.core.UserError;
 import dev.unmask.core.io.FileNameEncoding;
 import dev.unmask.server.ServeCommand;
 import java.io.PrintWriter;
+import dev.unmask.spark.BatchCommand;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ public final class Main {
      */
     static final List<Class<?>> SUBCOMMANDS = List.of(FeaturesCommand.class, PullCommand.class, ExtractCommand.class, TrainCommand.class,
             EvalCommand.class, DetectCommand.class, CalibrateCommand.class, DemoCommand.class, ServeCommand.class, MetricsCommand.class,
-            BenchCommand.class, CommandLine.HelpCommand.class);
+            BenchCommand.class, BatchCommand.class, CommandLine.HelpCommand.class);
 
     public static final int EXIT_USER_ERROR = 2;
     public static final int EXIT_INTERNAL_ERROR = 1;

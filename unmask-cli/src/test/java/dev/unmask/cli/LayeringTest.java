@@ -43,7 +43,7 @@ class LayeringTest {
             new String[] {"dev.unmask.media.render", "dev.unmask.media.demo"},
             new String[] {"dev.unmask.media.detect", "dev.unmask.media.extract"},
             new String[] {"dev.unmask.api"},
-            new String[] {"dev.unmask.examples", "dev.unmask.server"},
+            new String[] {"dev.unmask.examples", "dev.unmask.server", "dev.unmask.spark"},
             new String[] {"dev.unmask.cli"});
 
     static JavaClasses classes;

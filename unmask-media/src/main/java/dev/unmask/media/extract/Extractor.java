@@ -128,6 +128,76 @@ public final class Extractor {
         }
     }
 
+    /**
+     * The run split for a cluster, where videos are extracted by many processes into one shared
+     * folder. {@link #prepare} once, before any video (it checks or writes the settings and clears
+     * the temporaries a killed run left); {@link #extractEach} in any number of processes, on
+     * disjoint sets of videos; {@link #summarize} once, after all, from the records on disk.
+     */
+    public void prepare(Map<String, Object> dataset) {
+        try (FacePipeline p = FacePipeline.open(config.detector(), config.pipeline())) {
+            checkSettings(config.out(), settings(dataset, p));
+            removeTemporaries(config.out());
+        }
+    }
+
+    /** One video's outcome in {@link #extractEach}: ok, no_face, error, or done (a record was there already). */
+    public record VideoOutcome(String key, String status, String error) {}
+
+    /**
+     * Extracts, one after another on one face pipeline, the videos that have no record yet, and
+     * returns every video's outcome in order. Writes crops and records only, as {@link #run} does.
+     */
+    public List<VideoOutcome> extractEach(List<VideoEntry> entries) {
+        List<VideoOutcome> outcomes = new ArrayList<>();
+        FacePipeline p = null;
+        ProgressBar quiet = ProgressBar.start(new java.io.PrintWriter(java.io.Writer.nullWriter()), false, "extract", entries.size(),
+                ProgressBar.Unit.of("videos"));
+        try {
+            for (VideoEntry e : entries) {
+                JsonNode done = readRecord(e);
+                if (done == null || config.retryErrors() && done.path("status").asText().equals("error")) {
+                    if (p == null) {
+                        p = FacePipeline.open(config.detector(), config.pipeline());
+                    }
+                    extractOne(p, e, new Totals(), quiet);
+                    JsonNode r = readRecord(e);
+                    outcomes.add(new VideoOutcome(e.key(), r.path("status").asText(), r.path("error").isTextual() ? r.path("error").asText() : null));
+                } else {
+                    outcomes.add(new VideoOutcome(e.key(), "done", null));
+                }
+            }
+            return outcomes;
+        } finally {
+            quiet.close();
+            if (p != null) {
+                p.close();
+            }
+        }
+    }
+
+    /**
+     * The datalists, errors.csv and summary.json of all {@code entries}, from their records (every
+     * entry must have one); the times and frame counts are those of the videos in {@code extractedNow}.
+     */
+    public ExtractSummary summarize(List<VideoEntry> entries, java.util.Set<String> extractedNow, double seconds) {
+        Totals totals = new Totals();
+        int processed = 0;
+        for (VideoEntry e : entries) {
+            if (!extractedNow.contains(e.key())) {
+                continue;
+            }
+            processed++;
+            JsonNode r = readRecord(e);
+            if (r != null && r.has("frames")) {
+                totals.decode += r.path("decode_seconds").asDouble();
+                totals.detect += r.path("detect_seconds").asDouble();
+                totals.frames += r.path("frames").asLong();
+            }
+        }
+        return finish(entries, entries.size() - processed, processed, totals, seconds);
+    }
+
     private static void awaitTermination(ExecutorService pool) {
         boolean interrupted = false;
         while (true) {
