@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure speed: forward (backbone throughput against the machine's matmul ceiling), detect (detect's stages on one"
-                + " video), train (training epochs with and without the feature / prefix caches) startup (where a cold start's time goes) or batch (detect against unmask batch score on Spark). Without a subcommand: forward,"
+                + " video), train (training epochs with and without the feature / prefix caches), startup (where a cold start's time goes) or batch (detect against unmask batch score on Spark). Without a subcommand: forward,"
                 + " with its defaults.", "Results and how to read them: docs/BENCHMARKS.md."},
         subcommands = {BenchForwardCommand.class, BenchDetectCommand.class, BenchTrainCommand.class, BenchStartupCommand.class,
                 BenchBatchCommand.class})
