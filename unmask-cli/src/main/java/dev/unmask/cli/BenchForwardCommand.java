@@ -13,6 +13,8 @@ import dev.unmask.core.model.RandomWeights;
 import dev.unmask.core.vit.ViTConfig;
 import dev.unmask.core.vit.VisionTransformer;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -49,6 +51,10 @@ final class BenchForwardCommand implements Callable<Integer> {
             + " head) of a ConvNet.")
     boolean profile;
 
+    @Option(names = "--onnx", paramLabel = "DIR", description = "Also run ONNX Runtime (CPU) on DIR/NAME.onnx, the same network with the"
+            + " same weights (written by the tests' OnnxExport), interleaved with ours in this run, and print the ratio.")
+    Path onnxDir;
+
     @Option(names = "--json", description = "Print results as JSON.")
     boolean json;
 
@@ -56,7 +62,9 @@ final class BenchForwardCommand implements Callable<Integer> {
     private interface Subject extends AutoCloseable {
         double flops(int size);
 
-        void forward(NDArray x);
+
+        /** One forward pass: the features, copied out as a Java array. */
+        float[] output(NDArray x);
 
         /** Where the time goes on a batch of real shapes (printed unless {@code out} is null). */
         ArrayNode profile(NDManager manager, int batch, int side, PrintWriter out);
@@ -74,8 +82,8 @@ final class BenchForwardCommand implements Callable<Integer> {
                     return cfg.flops(s, s);
                 }
 
-                public void forward(NDArray x) {
-                    vit.features(x, 1, false, false).tokens().toFloatArray();
+                public float[] output(NDArray x) {
+                    return vit.features(x, 1, false, false).tokens().toFloatArray();
                 }
 
                 public ArrayNode profile(NDManager m, int batch, int side, PrintWriter out) {
@@ -93,8 +101,8 @@ final class BenchForwardCommand implements Callable<Integer> {
                 return net.flopsPerImage(s, s);
             }
 
-            public void forward(NDArray x) {
-                net.forward(x, 0).pooled().toFloatArray();
+            public float[] output(NDArray x) {
+                return net.forward(x, 0).pooled().toFloatArray();
             }
 
             public ArrayNode profile(NDManager m, int batch, int side, PrintWriter out) {
@@ -127,36 +135,60 @@ final class BenchForwardCommand implements Callable<Integer> {
                 throw new UserError("--batch values must be between 1 and 1024");
             }
         }
+        if (onnxDir != null && !OnnxRuntimeSide.available()) {
+            throw new UserError("--onnx needs ONNX Runtime (com.microsoft.onnxruntime:onnxruntime) on the class path, and it is not there");
+        }
+        if (onnxDir != null && !Files.isDirectory(onnxDir)) {
+            throw new UserError("--onnx " + onnxDir + ": no such directory");
+        }
         ObjectNode report = StrictJson.mapper().createObjectNode();
-        report.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
+        int threads = Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
+        report.put("threads", threads);
         report.put("cores", Runtime.getRuntime().availableProcessors());
         report.put("load_average", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         try (NDManager manager = NDManager.newBaseManager()) {
             double peak = matmulCeiling(manager);
             report.put("ceiling_gflops", peak);
             if (!json) {
-                out.printf("ceiling: %.1f GFLOP/s (float32 2048x2048 matmul, %d threads; load average %.2f)%n", peak,
-                        report.get("threads").asInt(), report.get("load_average").asDouble());
-                out.printf("%-15s %5s %5s %10s %12s %10s %8s%n", "backbone", "size", "batch", "images/s", "ms/batch", "GFLOP/s", "%peak");
+                out.printf("ceiling: %.1f GFLOP/s (float32 2048x2048 matmul, %d threads; load average %.2f); each row's %%peak is against"
+                        + " the ceiling measured again just before it%n", peak, threads, report.get("load_average").asDouble());
+                out.printf("%-15s %5s %5s %10s %12s %10s %8s %8s%s%n", "backbone", "size", "batch", "images/s", "ms/batch", "GFLOP/s",
+                        "ceiling", "%peak", onnxDir == null ? "" : String.format("  %10s %7s", "onnx img/s", "ratio"));
             }
+            ObjectNode diffs = onnxDir == null ? null : report.putObject("onnx_max_abs_diff");
             ArrayNode rows = report.putArray("results");
             for (BenchBackbones.Choice c : plan) {
                 String name = c.name();
                 int side = c.side();
-                try (Subject subject = open(c, manager)) {
+                try (Subject subject = open(c, manager); OnnxRuntimeSide ort = onnxSide(name, side, threads, out)) {
                     double flops = subject.flops(side);
+                    if (ort != null) {
+                        double diff = sameNetwork(subject, ort, manager, side);
+                        diffs.put(name, diff);
+                        if (!json) {
+                            out.printf("%s: ONNX Runtime runs the same network (max |ours - onnx| = %.2g on one image)%n", name, diff);
+                        }
+                    }
                     for (int b : batches) {
                         err.printf("bench %s@%d batch %d ...%n", name, side, b);
                         err.flush();
-                        double perBatch = timeForward(subject, manager, b, side);
-                        double ips = b / perBatch;
+                        double rowPeak = Math.max(peak, matmulCeiling(manager));
+                        double[] perBatch = timeForward(subject, ort, manager, b, side);
+                        double ips = b / perBatch[0];
                         double gflops = ips * flops / 1e9;
                         ObjectNode row = rows.addObject();
                         row.put("model", name).put("batch", b).put("size", side).put("images_per_s", ips)
-                                .put("ms_per_batch", perBatch * 1e3).put("gflop_per_image", flops / 1e9)
-                                .put("gflops", gflops).put("fraction_of_ceiling", gflops / peak);
+                                .put("ms_per_batch", perBatch[0] * 1e3).put("gflop_per_image", flops / 1e9)
+                                .put("gflops", gflops).put("ceiling_gflops", rowPeak).put("fraction_of_ceiling", gflops / rowPeak);
+                        String vs = "";
+                        if (ort != null) {
+                            double onnxIps = b / perBatch[1];
+                            row.put("onnx_images_per_s", onnxIps).put("ratio_to_onnx", ips / onnxIps);
+                            vs = String.format("  %10.2f %6.2fx", onnxIps, ips / onnxIps);
+                        }
                         if (!json) {
-                            out.printf("%-15s %5d %5d %10.2f %12.1f %10.1f %7.0f%%%n", name, side, b, ips, perBatch * 1e3, gflops, 100 * gflops / peak);
+                            out.printf("%-15s %5d %5d %10.2f %12.1f %10.1f %8.1f %7.0f%%%s%n", name, side, b, ips, perBatch[0] * 1e3, gflops,
+                                    rowPeak, 100 * gflops / rowPeak, vs);
                             out.flush();
                         }
                         if (profile) {
@@ -194,25 +226,90 @@ final class BenchForwardCommand implements Callable<Integer> {
         return rows;
     }
 
-    /** Seconds per batch: one warm-up pass, then repeat until {@link #seconds} have passed (at least 3 runs). */
-    private double timeForward(Subject subject, NDManager manager, int batch, int side) {
-        try (NDManager m = manager.newSubManager()) {
-            NDArray x = m.randomNormal(new Shape(batch, 3, side, side));
-            run(subject, x);
-            int runs = 0;
-            long start = System.nanoTime();
-            while (runs < 3 || (System.nanoTime() - start) / 1e9 < seconds) {
-                run(subject, x);
-                runs++;
+    /** ONNX Runtime on {@code DIR/NAME.onnx}, or null without --onnx or without that file (said in one line). */
+    private OnnxRuntimeSide onnxSide(String name, int side, int threads, PrintWriter out) {
+        if (onnxDir == null) {
+            return null;
+        }
+        Path file = onnxDir.resolve(name + ".onnx");
+        if (!Files.isRegularFile(file)) {
+            if (!json) {
+                out.printf("%s: no %s, so no ONNX Runtime comparison for it%n", name, file);
             }
-            return (System.nanoTime() - start) / 1e9 / runs;
+            return null;
+        }
+        OnnxRuntimeSide ort = new OnnxRuntimeSide(file, threads);
+        if (ort.side() != side) {
+            ort.close();
+            throw new UserError(file + " was exported for " + ort.side() + " px input, not " + side + "; export it again or pass NAME@" + ort.side());
+        }
+        return ort;
+    }
+
+    /** Max |ours - ONNX Runtime| over one image's features; refuses a file that is not the same network. */
+    private static double sameNetwork(Subject subject, OnnxRuntimeSide ort, NDManager manager, int side) {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = m.randomNormal(new Shape(1, 3, side, side));
+            ort.setInput(x.toFloatArray(), x.getShape().getShape());
+            float[] theirs = ort.run();
+            float[] ours = run(subject, x);
+            if (theirs.length != ours.length) {
+                throw new UserError("the ONNX file's output has " + theirs.length + " values for one image, ours " + ours.length
+                        + ": not the same network");
+            }
+            double max = 0;
+            for (int i = 0; i < ours.length; i++) {
+                max = Math.max(max, Math.abs(ours[i] - theirs[i]));
+            }
+            if (!(max <= 1e-3)) {
+                throw new UserError(String.format("the ONNX file's output differs from ours by up to %.3g: not the same network or weights", max));
+            }
+            return max;
         }
     }
 
-    private static void run(Subject subject, NDArray x) {
+    /**
+     * Seconds per batch, ours then ONNX Runtime's (NaN without it): one warm-up pass each, then
+     * {@link #seconds} of passes (at least 3), split into three alternating rounds when both run so
+     * that a change of load hits both alike.
+     */
+    private double[] timeForward(Subject subject, OnnxRuntimeSide ort, NDManager manager, int batch, int side) {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = m.randomNormal(new Shape(batch, 3, side, side));
+            run(subject, x);
+            if (ort != null) {
+                ort.setInput(x.toFloatArray(), x.getShape().getShape());
+                ort.run();
+            }
+            int rounds = ort == null ? 1 : 3;
+            double[] time = new double[2];
+            int[] runs = new int[2];
+            for (int r = 0; r < rounds; r++) {
+                for (int k = 0; k < (ort == null ? 1 : 2); k++) {
+                    boolean oursNow = (r + k) % 2 == 0;
+                    int side0 = oursNow ? 0 : 1;
+                    int n = 0;
+                    long start = System.nanoTime();
+                    while (n < 3 || (System.nanoTime() - start) / 1e9 < seconds / rounds) {
+                        if (oursNow) {
+                            run(subject, x);
+                        } else {
+                            ort.run();
+                        }
+                        n++;
+                    }
+                    time[side0] += (System.nanoTime() - start) / 1e9;
+                    runs[side0] += n;
+                }
+            }
+            return new double[] {time[0] / runs[0], ort == null ? Double.NaN : time[1] / runs[1]};
+        }
+    }
+
+    private static float[] run(Subject subject, NDArray x) {
         try (NDManager scope = x.getManager().newSubManager()) {
             x.tempAttach(scope);
-            subject.forward(x);
+            return subject.output(x);
         }
     }
 
