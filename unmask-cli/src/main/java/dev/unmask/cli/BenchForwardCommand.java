@@ -172,7 +172,9 @@ final class BenchForwardCommand implements Callable<Integer> {
                     for (int b : batches) {
                         err.printf("bench %s@%d batch %d ...%n", name, side, b);
                         err.flush();
-                        double rowPeak = Math.max(peak, matmulCeiling(manager));
+                        // Measured again beside each point, as load on a shared machine changes within a run (one
+                        // sample for a quick --seconds 0 run); the best one seen so far counts.
+                        double rowPeak = Math.max(peak, matmulCeiling(manager, seconds > 0 ? 3 : 1));
                         double[] perBatch = timeForward(subject, ort, manager, b, side);
                         double ips = b / perBatch[0];
                         double gflops = ips * flops / 1e9;
@@ -239,9 +241,10 @@ final class BenchForwardCommand implements Callable<Integer> {
             return null;
         }
         OnnxRuntimeSide ort = new OnnxRuntimeSide(file, threads);
-        if (ort.side() != side) {
+        int exported = ort.side();
+        if (exported != side) {
             ort.close();
-            throw new UserError(file + " was exported for " + ort.side() + " px input, not " + side + "; export it again or pass NAME@" + ort.side());
+            throw new UserError(file + " was exported for " + exported + " px input, not " + side + "; export it again or pass NAME@" + exported);
         }
         return ort;
     }
@@ -270,7 +273,7 @@ final class BenchForwardCommand implements Callable<Integer> {
 
     /**
      * Seconds per batch, ours then ONNX Runtime's (NaN without it): one warm-up pass each, then
-     * {@link #seconds} of passes (at least 3), split into three alternating rounds when both run so
+     * {@link #seconds} of passes (at least 3 each), split into three alternating rounds when both run so
      * that a change of load hits both alike.
      */
     private double[] timeForward(Subject subject, OnnxRuntimeSide ort, NDManager manager, int batch, int side) {
@@ -290,7 +293,7 @@ final class BenchForwardCommand implements Callable<Integer> {
                     int side0 = oursNow ? 0 : 1;
                     int n = 0;
                     long start = System.nanoTime();
-                    while (n < 3 || (System.nanoTime() - start) / 1e9 < seconds / rounds) {
+                    while (n < 3 / rounds || (System.nanoTime() - start) / 1e9 < seconds / rounds) {
                         if (oursNow) {
                             run(subject, x);
                         } else {
@@ -315,13 +318,18 @@ final class BenchForwardCommand implements Callable<Integer> {
 
     /** Float32 GFLOP/s of a 2048³ matmul: what the engine reaches on dense, cache-friendly work. */
     static double matmulCeiling(NDManager manager) {
+        return matmulCeiling(manager, 5);
+    }
+
+    /** As {@link #matmulCeiling(NDManager)}, best of {@code repeats}. */
+    static double matmulCeiling(NDManager manager, int repeats) {
         try (NDManager m = manager.newSubManager()) {
             int n = 2048;
             NDArray a = m.randomNormal(new Shape(n, n));
             NDArray b = m.randomNormal(new Shape(n, n));
             a.matMul(b).close();
             double best = 0;
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < repeats; i++) {
                 long t = System.nanoTime();
                 NDArray c = a.matMul(b);
                 c.getFloat(0, 0);
