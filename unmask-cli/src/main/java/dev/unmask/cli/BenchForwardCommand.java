@@ -135,7 +135,7 @@ final class BenchForwardCommand implements Callable<Integer> {
                 throw new UserError("--batch values must be between 1 and 1024");
             }
         }
-        if (onnxDir != null && !OnnxRuntimeSide.available()) {
+        if (onnxDir != null && !onnxRuntimeAvailable()) {
             throw new UserError("--onnx needs ONNX Runtime (com.microsoft.onnxruntime:onnxruntime) on the class path, and it is not there");
         }
         if (onnxDir != null && !Files.isDirectory(onnxDir)) {
@@ -145,6 +145,7 @@ final class BenchForwardCommand implements Callable<Integer> {
         int threads = Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
         report.put("threads", threads);
         report.put("cores", Runtime.getRuntime().availableProcessors());
+        report.put("idle_threads_spin", ourThreadsSpin());
         report.put("load_average", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         try (NDManager manager = NDManager.newBaseManager()) {
             double peak = matmulCeiling(manager);
@@ -166,7 +167,8 @@ final class BenchForwardCommand implements Callable<Integer> {
                         double diff = sameNetwork(subject, ort, manager, side);
                         diffs.put(name, diff);
                         if (!json) {
-                            out.printf("%s: ONNX Runtime runs the same network (max |ours - onnx| = %.2g on one image)%n", name, diff);
+                            out.printf("%s: ONNX Runtime runs the same network (max |ours - onnx| = %.2g on one image); its idle threads %s, as ours do%n",
+                        name, diff, ourThreadsSpin() ? "spin" : "sleep");
                         }
                     }
                     for (int b : batches) {
@@ -228,6 +230,22 @@ final class BenchForwardCommand implements Callable<Integer> {
         return rows;
     }
 
+    /** Whether our OpenMP threads spin while idle: unless OMP_WAIT_POLICY says PASSIVE (the launcher's default), libgomp's threads do. */
+    static boolean ourThreadsSpin() {
+        String policy = System.getenv("OMP_WAIT_POLICY");
+        return policy == null || !policy.trim().equalsIgnoreCase("passive");
+    }
+
+    /** Whether ONNX Runtime's Java classes are on the class path (an optional dependency). */
+    static boolean onnxRuntimeAvailable() {
+        try {
+            Class.forName("ai.onnxruntime.OrtEnvironment", false, BenchForwardCommand.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
     /** ONNX Runtime on {@code DIR/NAME.onnx}, or null without --onnx or without that file (said in one line). */
     private OnnxRuntimeSide onnxSide(String name, int side, int threads, PrintWriter out) {
         if (onnxDir == null) {
@@ -240,7 +258,7 @@ final class BenchForwardCommand implements Callable<Integer> {
             }
             return null;
         }
-        OnnxRuntimeSide ort = new OnnxRuntimeSide(file, threads);
+        OnnxRuntimeSide ort = new OnnxRuntimeSide(file, threads, ourThreadsSpin());
         int exported = ort.side();
         if (exported != side) {
             ort.close();

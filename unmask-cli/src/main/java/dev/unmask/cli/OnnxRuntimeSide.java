@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * ONNX Runtime (CPU) running an ONNX file of the same network beside ours, for {@code bench
  * forward --onnx}: the alternative a user would pick, timed in the same process and run. Only this
- * class touches ONNX Runtime, so the product runs without its jar; {@link #available()} says
- * whether it is there.
+ * class touches ONNX Runtime, so the product runs without its jar ({@link BenchForwardCommand}
+ * checks that it is there before it loads this class).
  */
 final class OnnxRuntimeSide implements AutoCloseable {
     private final OrtEnvironment env;
@@ -23,23 +23,20 @@ final class OnnxRuntimeSide implements AutoCloseable {
     private final String inputName;
     private OnnxTensor input;
 
-    /** Whether ONNX Runtime's Java classes are on the class path (an optional dependency). */
-    static boolean available() {
-        try {
-            Class.forName("ai.onnxruntime.OrtEnvironment", false, OnnxRuntimeSide.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
-    }
-
-    /** A session on {@code file} with {@code threads} intra-op threads and all graph optimisations (ORT's default level). */
-    OnnxRuntimeSide(Path file, int threads) {
+    /**
+     * A session on {@code file} with {@code threads} intra-op threads and all graph optimisations
+     * (ORT's default level).
+     *
+     * @param spin whether idle worker threads spin (ORT's default) or sleep, as our OpenMP threads
+     *             do under {@code OMP_WAIT_POLICY=PASSIVE}: the same policy on both sides
+     */
+    OnnxRuntimeSide(Path file, int threads, boolean spin) {
         try {
             env = OrtEnvironment.getEnvironment();
             OrtSession.SessionOptions o = new OrtSession.SessionOptions();
             o.setIntraOpNumThreads(threads);
             o.setInterOpNumThreads(1);
+            o.addConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             session = env.createSession(file.toString(), o);
             inputName = session.getInputNames().iterator().next();
