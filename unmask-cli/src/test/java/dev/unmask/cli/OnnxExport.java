@@ -21,7 +21,7 @@ import java.util.Map;
  * helper on purpose: the product never exports ONNX.
  *
  * <p>Run it from a built tree (after {@code mvn -DskipTests package} and {@code test-compile}):
- * {@code java -cp "unmask-cli/target/test-classes:unmask-cli/target/classes:unmask-cli/target/lib/*"
+ * {@code OPT_OUT_TRACKING=true java -Dai.djl.offline=true -cp "unmask-cli/target/test-classes:unmask-cli/target/classes:unmask-cli/target/lib/*"
  * dev.unmask.cli.OnnxExport DIR [SIDE]} writes {@code DIR/dinov2_vits14.onnx} and
  * {@code DIR/efficientnet_b0.onnx} for {@code bench forward --onnx DIR}.
  */
