@@ -151,8 +151,8 @@ final class BenchForwardCommand implements Callable<Integer> {
             double peak = matmulCeiling(manager);
             report.put("ceiling_gflops", peak);
             if (!json) {
-                out.printf("ceiling: %.1f GFLOP/s (float32 2048x2048 matmul, %d threads; load average %.2f); each row's %%peak is against"
-                        + " the ceiling measured again just before it%n", peak, threads, report.get("load_average").asDouble());
+                out.printf("ceiling: %.1f GFLOP/s (float32 2048x2048 matmul, %d threads; load average %.2f); each row's ceiling and %%peak"
+                        + " are measured interleaved with its passes%n", peak, threads, report.get("load_average").asDouble());
                 out.printf("%-15s %5s %5s %10s %12s %10s %8s %8s%s%n", "backbone", "size", "batch", "images/s", "ms/batch", "GFLOP/s",
                         "ceiling", "%peak", onnxDir == null ? "" : String.format("  %10s %7s", "onnx img/s", "ratio"));
             }
@@ -174,10 +174,8 @@ final class BenchForwardCommand implements Callable<Integer> {
                     for (int b : batches) {
                         err.printf("bench %s@%d batch %d ...%n", name, side, b);
                         err.flush();
-                        // Measured again beside each point, as load on a shared machine changes within a run (one
-                        // sample for a quick --seconds 0 run); the best one seen so far counts.
-                        double rowPeak = Math.max(peak, matmulCeiling(manager, seconds > 0 ? 3 : 1));
                         double[] perBatch = timeForward(subject, ort, manager, b, side);
+                        double rowPeak = perBatch[2];
                         double ips = b / perBatch[0];
                         double gflops = ips * flops / 1e9;
                         ObjectNode row = rows.addObject();
@@ -290,9 +288,12 @@ final class BenchForwardCommand implements Callable<Integer> {
     }
 
     /**
-     * Seconds per batch, ours then ONNX Runtime's (NaN without it): one warm-up pass each, then
-     * {@link #seconds} of passes (at least 3 each), split into three alternating rounds when both run so
-     * that a change of load hits both alike.
+     * Seconds per batch, ours then ONNX Runtime's (NaN without it), and the matmul ceiling in
+     * GFLOP/s measured between our passes: one warm-up pass each, then {@link #seconds} of passes
+     * (at least 3 each), in three rounds that alternate ours, the ceiling's 2048³ matmul (for a
+     * quarter of our round's time, at least once) and ONNX Runtime, so that a change of load on a
+     * shared machine hits all three alike. The row's ceiling is the mean rate of those matmuls, as
+     * our rate is the mean over our passes.
      */
     private double[] timeForward(Subject subject, OnnxRuntimeSide ort, NDManager manager, int batch, int side) {
         try (NDManager m = manager.newSubManager()) {
@@ -302,12 +303,13 @@ final class BenchForwardCommand implements Callable<Integer> {
                 ort.setInput(x.toFloatArray(), x.getShape().getShape());
                 ort.run();
             }
-            int rounds = ort == null ? 1 : 3;
+            int rounds = 3;
             double[] time = new double[2];
             int[] runs = new int[2];
+            Ceiling ceiling = new Ceiling(m);
             for (int r = 0; r < rounds; r++) {
                 for (int k = 0; k < (ort == null ? 1 : 2); k++) {
-                    boolean oursNow = (r + k) % 2 == 0;
+                    boolean oursNow = ort == null || (r + k) % 2 == 0;
                     int side0 = oursNow ? 0 : 1;
                     int n = 0;
                     long start = System.nanoTime();
@@ -319,11 +321,15 @@ final class BenchForwardCommand implements Callable<Integer> {
                         }
                         n++;
                     }
-                    time[side0] += (System.nanoTime() - start) / 1e9;
+                    double spent = (System.nanoTime() - start) / 1e9;
+                    time[side0] += spent;
                     runs[side0] += n;
+                    if (oursNow) {
+                        ceiling.sample(spent / 4);
+                    }
                 }
             }
-            return new double[] {time[0] / runs[0], ort == null ? Double.NaN : time[1] / runs[1]};
+            return new double[] {time[0] / runs[0], ort == null ? Double.NaN : time[1] / runs[1], ceiling.gflops()};
         }
     }
 
@@ -331,6 +337,38 @@ final class BenchForwardCommand implements Callable<Integer> {
         try (NDManager scope = x.getManager().newSubManager()) {
             x.tempAttach(scope);
             return subject.output(x);
+        }
+    }
+
+    /** The ceiling's matmul sampled between passes: its mean GFLOP/s over all samples. */
+    private static final class Ceiling {
+        private static final int N = 2048;
+        private final NDArray a;
+        private final NDArray b;
+        private long calls;
+        private double seconds;
+
+        Ceiling(NDManager m) {
+            a = m.randomNormal(new Shape(N, N));
+            b = m.randomNormal(new Shape(N, N));
+            a.matMul(b).close();
+        }
+
+        /** Runs the matmul for about {@code budget} seconds, at least once. */
+        void sample(double budget) {
+            long start = System.nanoTime();
+            do {
+                long t = System.nanoTime();
+                NDArray c = a.matMul(b);
+                c.getFloat(0, 0);
+                seconds += (System.nanoTime() - t) / 1e9;
+                calls++;
+                c.close();
+            } while ((System.nanoTime() - start) / 1e9 < budget);
+        }
+
+        double gflops() {
+            return 2.0 * N * N * N * calls / seconds / 1e9;
         }
     }
 
