@@ -5,6 +5,8 @@ import dev.unmask.core.UserError;
 import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.model.BuiltinModels;
 import dev.unmask.core.vit.ViTConfig;
+import dev.unmask.core.vit.ViTConfigs;
+import dev.unmask.core.vit.ViTVariant;
 import java.util.List;
 import java.util.Map;
 
@@ -14,9 +16,10 @@ import java.util.Map;
  */
 final class BenchBackbones {
     /** For help texts (an annotation needs a constant). */
-    static final String NAMES = "dinov2_vits14, dinov2_vitb14, efficientnet_b0, efficientnet_b4, xception";
+    static final String NAMES = "dinov2_vits14, dinov2_vitb14, dinov2_vitl14, clip_vitl14, efficientnet_b0, efficientnet_b4, xception";
 
-    static final List<String> ALL = List.of("dinov2_vits14", "dinov2_vitb14", "efficientnet_b0", "efficientnet_b4", "xception");
+    static final List<String> ALL = List.of("dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "clip_vitl14", "efficientnet_b0",
+            "efficientnet_b4", "xception");
 
     /** bench's own names from before it used the registry's; scripts may still pass them. */
     static final Map<String, String> OLD_NAMES = Map.of(
@@ -35,7 +38,16 @@ final class BenchBackbones {
         }
 
         ViTConfig vitConfig() {
-            return name.equals("dinov2_vits14") ? BuiltinModels.vitSmall14() : BuiltinModels.vitBase14();
+            return switch (name) {
+                case "dinov2_vits14" -> BuiltinModels.vitSmall14();
+                case "dinov2_vitb14" -> BuiltinModels.vitBase14();
+                case "dinov2_vitl14" -> ViTConfigs.of(ViTVariant.VIT_LARGE_PATCH14_DINOV2);
+                // OpenAI's CLIP ViT-L/14 image tower as transformers configures it (pre-norm, QuickGELU, no patch bias).
+                case "clip_vitl14" -> ViTConfigs.parse(StrictJson.mapper().createObjectNode().put("model_type", "clip_vision_model")
+                        .put("hidden_size", 1024).put("num_hidden_layers", 24).put("num_attention_heads", 16)
+                        .put("intermediate_size", 4096).put("patch_size", 14).put("image_size", 224), name).config();
+                default -> throw new IllegalStateException("not a ViT: " + name);
+            };
         }
     }
 

@@ -10,6 +10,7 @@ import dev.unmask.core.io.StrictJson;
 import dev.unmask.core.vit.ViTConfig;
 import dev.unmask.core.vit.VisionTransformer;
 import dev.unmask.core.vit.layers.Block;
+import dev.unmask.core.vit.layers.Mlp;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,7 +51,8 @@ final class BlockProfile {
             ops.put("merge heads", time(m, () -> q.transpose(0, 2, 1, 3).reshape(batch, n, d), 0));
             ops.put("proj linear", time(m, () -> blk.attn().proj().forward(x), 2 * tokens * d * d));
             ops.put("fc1 linear", time(m, () -> blk.mlp().fc1().forward(x), 2 * tokens * d * c.mlpHidden()));
-            ops.put("gelu", time(m, () -> Activation.gelu(hidden), 0));
+            ops.put(blk.mlp().swiglu() ? "swiglu gate" : blk.mlp().activation() == Mlp.Activation.GELU ? "gelu" : "quick gelu",
+                    time(m, () -> blk.mlp().swiglu() ? hidden.mul(Activation.sigmoid(hidden)) : blk.mlp().activation().apply(hidden), 0));
             ops.put("fc2 linear", time(m, () -> blk.mlp().fc2().forward(hidden), 2 * tokens * c.mlpInner() * d));
             ops.put("residual+layerscale x2", time(m, () -> x.add(blk.ls1().forward(x)).add(blk.ls2().forward(x)), 0));
         }

@@ -7,4 +7,9 @@ public record LayerScale(NDArray gamma) {
     public NDArray forward(NDArray x) {
         return gamma == null ? x : x.mul(gamma);
     }
+
+    /** The same, overwriting {@code x}: only for a fresh array outside autograd. */
+    public NDArray applyInPlace(NDArray x) {
+        return gamma == null ? x : x.muli(gamma);
+    }
 }

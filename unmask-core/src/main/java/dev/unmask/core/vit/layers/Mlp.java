@@ -18,9 +18,17 @@ public record Mlp(Linear fc1, Linear fc2, boolean swiglu, Activation activation)
         QUICK_GELU;
 
         public NDArray apply(NDArray x) {
+            return apply(x, false);
+        }
+
+        /** @param inPlace {@code x} is a fresh array outside autograd and may be overwritten (QuickGELU's last product) */
+        NDArray apply(NDArray x, boolean inPlace) {
             return switch (this) {
                 case GELU -> ai.djl.nn.Activation.gelu(x);
-                case QUICK_GELU -> x.mul(ai.djl.nn.Activation.sigmoid(x.mul(1.702f)));
+                case QUICK_GELU -> {
+                    NDArray gate = ai.djl.nn.Activation.sigmoid(x.mul(1.702f));
+                    yield inPlace ? x.muli(gate) : x.mul(gate);
+                }
             };
         }
     }
@@ -30,13 +38,18 @@ public record Mlp(Linear fc1, Linear fc2, boolean swiglu, Activation activation)
     }
 
     public NDArray forward(NDArray x) {
+        return forward(x, false);
+    }
+
+    /** @param inPlace outside autograd: the activation may overwrite fc1's fresh output */
+    public NDArray forward(NDArray x, boolean inPlace) {
         NDArray h = fc1.forward(x);
         if (swiglu) {
             NDList halves = h.split(2, -1);
             NDArray a = halves.get(0);
             h = a.mul(ai.djl.nn.Activation.sigmoid(a)).mul(halves.get(1));
         } else {
-            h = activation.apply(h);
+            h = activation.apply(h, inPlace);
         }
         return fc2.forward(h);
     }
