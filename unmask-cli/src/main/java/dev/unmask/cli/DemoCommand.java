@@ -206,8 +206,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         o.println("Note: " + (backbone == null
                 ? "this detector starts from random weights and learned the demo's synthetic artefacts from two photos; it shows the tool"
-                + " working end to end and will not recognise real deepfakes. For real use: bin/unmask pull dinov2_vits14, unmask extract"
-                + " on a real dataset, then unmask train."
+                + " working end to end and will not recognise real deepfakes. For real use: a published detector (bin/unmask pull"
+                + " gend_clip_l14, then unmask detect VIDEO --detector gend_clip_l14 --explain), or your own (bin/unmask pull dinov2_vits14,"
+                + " unmask extract on a real dataset, then unmask train)."
                 : "trained on the demo's synthetic fakes of two photos; for real use train on real deepfake data (unmask extract, unmask train)."));
         summary.put("detector", detectorFile.toString());
         summary.put("report", detectOut.resolve("report.json").toString());
