@@ -7,14 +7,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,39 +29,7 @@ class LauncherLocaleTest {
 
     @BeforeAll
     static void stageThePackagedLayout() throws IOException {
-        Path repo = Path.of(System.getProperty("unmask.repo", "..")).toAbsolutePath().normalize();
-        Path staged = tmp.resolve("unmask");
-        Path target = staged.resolve("unmask-cli/target");
-        Path lib = target.resolve("lib");
-        Files.createDirectories(lib);
-        Files.createDirectories(staged.resolve("bin"));
-        launcher = staged.resolve("bin/unmask");
-        Files.copy(repo.resolve("bin/unmask"), launcher);
-        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
-        List<Path> classDirs = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(entry);
-            if (Files.isDirectory(p)) {
-                if (!p.getFileName().toString().equals("test-classes")) {
-                    classDirs.add(p);
-                }
-            } else if (entry.endsWith(".jar") && Files.isRegularFile(p)) {
-                Files.createSymbolicLink(lib.resolve(p.getFileName()), p.toAbsolutePath());
-            }
-        }
-        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(target.resolve("unmask-cli-0-test.jar.tmp")))) {
-            for (Path d : classDirs) {
-                try (Stream<Path> s = Files.walk(d)) {
-                    for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
-                        jar.putNextEntry(new JarEntry(d.relativize(f).toString().replace(File.separatorChar, '/')));
-                        Files.copy(f, jar);
-                        jar.closeEntry();
-                    }
-                }
-            }
-        }
-        // Named so that the launcher's "not -tests.jar" filter keeps it.
-        Files.move(target.resolve("unmask-cli-0-test.jar.tmp"), target.resolve("unmask-cli-0.jar"));
+        launcher = PackagedLayout.stage(tmp.resolve("unmask"), false, "unmask").launcher();
 
         scores = tmp.resolve("vidéo über.csv");
         Files.writeString(scores, "path,label,score\na.png,0,0.1\nb.png,0,0.4\nc.png,1,0.35\nd.png,1,0.8\n", StandardCharsets.UTF_8);

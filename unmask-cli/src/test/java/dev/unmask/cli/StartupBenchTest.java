@@ -11,14 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,41 +37,10 @@ class StartupBenchTest {
     @BeforeAll
     static void stage() throws Exception {
         TestMedia.requireBlazeFaceModel();
-        Path repo = Path.of(System.getProperty("unmask.repo", "..")).toAbsolutePath().normalize();
-        Path staged = tmp.resolve("unmask");
-        Path target = staged.resolve("unmask-cli/target");
-        Path lib = target.resolve("lib");
-        Files.createDirectories(lib);
-        Files.createDirectories(staged.resolve("bin"));
-        for (String script : List.of("unmask", "make-class-archive")) {
-            Files.copy(repo.resolve("bin").resolve(script), staged.resolve("bin").resolve(script));
-            Files.setPosixFilePermissions(staged.resolve("bin").resolve(script), PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
-        launcher = staged.resolve("bin/unmask");
-        List<Path> classDirs = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(entry);
-            if (Files.isDirectory(p)) {
-                if (!p.getFileName().toString().equals("test-classes")) {
-                    classDirs.add(p);
-                }
-            } else if (entry.endsWith(".jar") && Files.isRegularFile(p)) {
-                // Copies, not links: the archive records each jar's size and time, as a packaged lib/ has them.
-                Files.copy(p, lib.resolve(p.getFileName()));
-            }
-        }
-        jar = target.resolve("unmask-cli-0.jar");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-            for (Path d : classDirs) {
-                try (Stream<Path> s = Files.walk(d)) {
-                    for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
-                        out.putNextEntry(new JarEntry(d.relativize(f).toString().replace(File.separatorChar, '/')));
-                        Files.copy(f, out);
-                        out.closeEntry();
-                    }
-                }
-            }
-        }
+        PackagedLayout layout = PackagedLayout.stage(tmp.resolve("unmask"), true, "unmask", "make-class-archive");
+        Path staged = layout.root();
+        launcher = layout.launcher();
+        jar = layout.jar();
         archive = tmp.resolve("archives/unmask-test.jsa");
         Run made = run(Map.of(), staged.resolve("bin/make-class-archive").toString(), archive.toString());
         assertThat(made.exitCode()).as(made.out()).isZero();
