@@ -39,18 +39,8 @@ public final class Extraction {
      */
     public static ExtractReport run(Path root, DatasetKind kind, String compression, Path splits, boolean allowLinksOutsideRoot,
                                     ExtractConfig config, IntFunction<ProgressBar> progress) {
-        Unmask.configureEngine();
-        if (!Files.isDirectory(root)) {
-            throw new UserError(root + ": no such directory");
-        }
-        DatasetKind k = kind != null ? kind : recognise(root);
-        List<VideoEntry> entries = Datasets.scan(k, root, compression, splits);
-        InsideRoot inside = InsideRoot.of(root, allowLinksOutsideRoot);
-        for (VideoEntry e : entries) {
-            inside.require(e.file(), e.file().toString());
-        }
-        Map<String, Object> dataset = Datasets.description(k, root, compression, splits);
-        return ExtractReport.of(config.out(), new Extractor(config).run(entries, dataset, progress));
+        Plan plan = plan(root, kind, compression, splits, allowLinksOutsideRoot);
+        return ExtractReport.of(config.out(), new Extractor(config).run(plan.entries(), plan.dataset(), progress));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.unmask.cli;
 
+import dev.unmask.core.io.FileTrees;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.api.BatchListener;
@@ -119,7 +120,7 @@ final class BenchBatchCommand implements Callable<Integer> {
                 err.flush();
             }
         } finally {
-            deleteTree(work);
+            FileTrees.delete(work);
         }
         double detect = DetectBenchmark.median(times[0]);
         double local2 = DetectBenchmark.median(times[1]);
@@ -211,24 +212,13 @@ final class BenchBatchCommand implements Callable<Integer> {
             dev.unmask.core.io.AtomicFiles.moveIntoPlace(tmp, clip);
         }
         Path tmpDir = bench.resolve(".batch-" + n + ".tmp");
-        deleteTree(tmpDir);
+        FileTrees.delete(tmpDir);
         Files.createDirectories(tmpDir);
         for (int i = 0; i < n; i++) {
             Files.copy(i % 2 == 0 ? photo : clip, tmpDir.resolve(String.format("%04d.%s", i, i % 2 == 0 ? "png" : "mp4")));
         }
-        deleteTree(dir);
+        FileTrees.delete(dir);
         Files.move(tmpDir, dir);
         return dir;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

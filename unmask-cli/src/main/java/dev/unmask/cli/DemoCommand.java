@@ -1,5 +1,6 @@
 package dev.unmask.cli;
 
+import dev.unmask.core.io.FileTrees;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.unmask.api.BatchListener;
 import dev.unmask.api.BatchReport;
@@ -240,22 +241,11 @@ final class DemoCommand implements Callable<Integer> {
                 throw new UserError(dir + " holds files the demo did not make; choose another --out (or an empty folder)");
             }
             for (String name : OWN_ENTRIES) {
-                deleteRecursively(dir.resolve(name));
+                FileTrees.delete(dir.resolve(name));
             }
         }
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(MARKER), "made by unmask demo; it clears its own entries here when run again\n");
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 
     /** Pairs of a real frame and its fake (same pose), cropped as detect will crop; returns the crops written. */
@@ -341,7 +331,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             AtomicFiles.moveIntoPlace(tmp, video);
         } finally {
-            deleteRecursively(frames);
+            FileTrees.delete(frames);
         }
     }
 

@@ -180,7 +180,7 @@ public final class BatchCommand implements Callable<Integer> {
         @Option(names = "--resize-kernel", paramLabel = "NAME", defaultValue = "area", description = "area, linear, cubic or lanczos. Default: ${DEFAULT-VALUE}.")
         String kernel;
 
-        @Option(names = "--align", paramLabel = "HOW", defaultValue = "none", description = "none or eyes. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--align", paramLabel = "HOW", defaultValue = "none", description = "none, eyes or gend (as unmask extract --align). Default: ${DEFAULT-VALUE}.")
         String align;
 
         @Option(names = "--videos-per-part", paramLabel = "N", defaultValue = "8", description = "Videos per partition. Default: ${DEFAULT-VALUE}.")

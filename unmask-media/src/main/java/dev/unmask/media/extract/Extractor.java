@@ -1,5 +1,6 @@
 package dev.unmask.media.extract;
 
+import dev.unmask.core.io.FileTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unmask.core.UserError;
@@ -251,7 +252,7 @@ public final class Extractor {
         record.put("file", e.file().toString());
         try {
             // Leftovers of a run killed while on this video: complete crops and temporary files alike go.
-            deleteTree(dir);
+            FileTrees.delete(dir);
             MediaFaces m;
             try {
                 m = pipeline.process(e.file());
@@ -436,16 +437,5 @@ public final class Extractor {
     private JsonNode readRecord(VideoEntry e) {
         Path p = recordPath(e);
         return Files.isRegularFile(p) ? StrictJson.read(p) : null;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
