@@ -105,8 +105,7 @@ public final class Detector implements AutoCloseable {
         FacePipeline checked = null;
         PipelineConfig checkedConfig = null;
         try {
-            boolean gend = Files.isDirectory(file) && Files.isRegularFile(file.resolve("config.json"))
-                    && ModelDirectory.open(file).isGenD();
+            boolean gend = dev.unmask.core.detector.Detector.isGenDFolder(file);
             model = gend ? dev.unmask.core.detector.Detector.loadGenD(file, genDCropContract(), manager)
                     : dev.unmask.core.detector.Detector.load(file, options.backbone(), manager);
             JsonNode m = model.manifest();
