@@ -269,24 +269,10 @@ class PullCommandTest {
         assertUserError(pull("evil/index"), "is not a plain file name");
     }
 
-    /** Writes a snapshot the way huggingface_hub does: blobs named by hash, snapshot files as symlinks. */
-    private void huggingFaceSnapshot(String repo, String commit, Map<String, byte[]> files) throws IOException {
-        Path repoDir = hfCache.resolve("models--" + repo.replace("/", "--"));
-        Path blobs = Files.createDirectories(repoDir.resolve("blobs"));
-        Path snapshot = Files.createDirectories(repoDir.resolve("snapshots").resolve(commit));
-        for (Map.Entry<String, byte[]> e : files.entrySet()) {
-            String blob = e.getKey().endsWith(".safetensors") ? FakeHub.sha256(e.getValue()) : FakeHub.gitBlobId(e.getValue());
-            Files.write(blobs.resolve(blob), e.getValue());
-            Files.createSymbolicLink(snapshot.resolve(e.getKey()), Path.of("../../blobs").resolve(blob));
-        }
-        Files.createDirectories(repoDir.resolve("refs"));
-        Files.writeString(repoDir.resolve("refs/main"), commit);
-    }
-
     @Test
     void aHuggingFaceCacheSnapshotIsReusedWithoutAnyRequest() throws IOException {
         String commit = "0123456789abcdef0123456789abcdef01234567";
-        huggingFaceSnapshot(DINO_SMALL, commit, Map.of("config.json", config, "model.safetensors", weights));
+        FakeHub.writeHuggingFaceSnapshot(hfCache, DINO_SMALL, commit, Map.of("config.json", config, "model.safetensors", weights));
 
         Run run = pull("dinov2_vits14");
 
@@ -306,7 +292,7 @@ class PullCommandTest {
     @Test
     void aCorruptHuggingFaceBlobIsNotReused() throws IOException {
         String commit = smallRepo();
-        huggingFaceSnapshot(DINO_SMALL, commit, Map.of("config.json", config, "model.safetensors", weights));
+        FakeHub.writeHuggingFaceSnapshot(hfCache, DINO_SMALL, commit, Map.of("config.json", config, "model.safetensors", weights));
         Path blob = hfCache.resolve("models--facebook--dinov2-small/blobs/" + FakeHub.sha256(weights));
         byte[] corrupt = weights.clone();
         corrupt[1000] ^= 1;

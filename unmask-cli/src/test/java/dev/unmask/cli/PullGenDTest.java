@@ -325,18 +325,8 @@ class PullGenDTest {
         // Only the backbone repo is on the Hub; the detector's own files are in the Hugging Face cache, laid out as huggingface_hub does.
         publish(name, "unmask-test/unused", false);
         String commit = "0123456789abcdef0123456789abcdef01234567";
-        Path repoDir = tmp.resolve("hf-cache").resolve("models--" + repo.replace("/", "--"));
-        Path blobs = Files.createDirectories(repoDir.resolve("blobs"));
-        Path snapshot = Files.createDirectories(repoDir.resolve("snapshots").resolve(commit));
-        Map<String, byte[]> files = Map.of("config.json", Files.readAllBytes(golden.resolve("config.json")),
-                "model.safetensors", Files.readAllBytes(golden.resolve("model.safetensors")), "README.md", CARD.getBytes(StandardCharsets.UTF_8));
-        for (Map.Entry<String, byte[]> e : files.entrySet()) {
-            String blob = e.getKey().endsWith(".safetensors") ? FakeHub.sha256(e.getValue()) : FakeHub.gitBlobId(e.getValue());
-            Files.write(blobs.resolve(blob), e.getValue());
-            Files.createSymbolicLink(snapshot.resolve(e.getKey()), Path.of("../../blobs").resolve(blob));
-        }
-        Files.createDirectories(repoDir.resolve("refs"));
-        Files.writeString(repoDir.resolve("refs/main"), commit);
+        FakeHub.writeHuggingFaceSnapshot(tmp.resolve("hf-cache"), repo, commit, Map.of("config.json", Files.readAllBytes(golden.resolve("config.json")),
+                "model.safetensors", Files.readAllBytes(golden.resolve("model.safetensors")), "README.md", CARD.getBytes(StandardCharsets.UTF_8)));
 
         CliRun pull = CliRun.of("pull", repo, "--json");
         assertThat(pull.exitCode()).as(pull.err()).isZero();

@@ -293,4 +293,19 @@ public final class FakeHub implements AutoCloseable {
         }
         return out;
     }
+
+    /** Writes a snapshot into a Hugging Face cache folder the way huggingface_hub does: blobs named by hash, snapshot files as symlinks. */
+    public static void writeHuggingFaceSnapshot(java.nio.file.Path hfCache, String repo, String commit, java.util.Map<String, byte[]> files)
+            throws java.io.IOException {
+        java.nio.file.Path repoDir = hfCache.resolve("models--" + repo.replace("/", "--"));
+        java.nio.file.Path blobs = java.nio.file.Files.createDirectories(repoDir.resolve("blobs"));
+        java.nio.file.Path snapshot = java.nio.file.Files.createDirectories(repoDir.resolve("snapshots").resolve(commit));
+        for (java.util.Map.Entry<String, byte[]> e : files.entrySet()) {
+            String blob = e.getKey().endsWith(".safetensors") ? sha256(e.getValue()) : gitBlobId(e.getValue());
+            java.nio.file.Files.write(blobs.resolve(blob), e.getValue());
+            java.nio.file.Files.createSymbolicLink(snapshot.resolve(e.getKey()), java.nio.file.Path.of("../../blobs").resolve(blob));
+        }
+        java.nio.file.Files.createDirectories(repoDir.resolve("refs"));
+        java.nio.file.Files.writeString(repoDir.resolve("refs/main"), commit);
+    }
 }
