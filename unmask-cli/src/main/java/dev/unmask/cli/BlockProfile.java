@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.tensor.Scalar;
 import dev.unmask.core.vit.ViTConfig;
 import dev.unmask.core.vit.VisionTransformer;
 import dev.unmask.core.vit.layers.Block;
@@ -43,7 +44,7 @@ final class BlockProfile {
             ops.put("qkv linear", time(m, () -> blk.attn().qkv().forward(x), 2 * tokens * d * 3 * d));
             ops.put("qkv split+transpose", time(m, () -> {
                 NDList parts = qkvOut.reshape(batch, n, 3, h, hd).transpose(2, 0, 3, 1, 4).split(3, 0);
-                return parts.get(0).squeeze(0).mul(0.125f);
+                return Scalar.mul(parts.get(0).squeeze(0), 0.125f);
             }, 0));
             ops.put("q.k^T", time(m, () -> q.matMul(k), 2 * tokens * n * d));
             ops.put("softmax", time(m, () -> probs.softmax(-1), 0));

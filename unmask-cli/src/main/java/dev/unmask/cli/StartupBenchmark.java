@@ -7,6 +7,7 @@ import dev.unmask.api.Detector;
 import dev.unmask.api.FileCheck;
 import dev.unmask.core.UserError;
 import dev.unmask.core.io.StrictJson;
+import dev.unmask.core.tensor.Scalar;
 import dev.unmask.media.ImageFiles;
 import dev.unmask.media.face.FaceDetector;
 import dev.unmask.media.face.FaceDetectorKind;
@@ -100,7 +101,7 @@ final class StartupBenchmark {
         }
         long t = System.nanoTime();
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
-            m.create(new float[] {1, 2}).mul(2).toFloatArray();
+            Scalar.mul(m.create(new float[] {1, 2}), 2f).toFloatArray();
         }
         t = stage(stages, "libtorch", t, "DJL's PyTorch engine: native library and first op");
         Natives.ffmpeg();

@@ -4,7 +4,9 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
@@ -92,6 +94,19 @@ class LayeringTest {
                 .check(classes);
         noClasses().that().resideInAPackage("dev.unmask.core.progress").should().dependOnClassesThat().resideInAPackage("dev.unmask.core.hub")
                 .check(classes);
+    }
+
+    /**
+     * DJL's {@code NDArray.mul(Number)} and every other array method taking a Number wrap the
+     * number in a Java buffer that autograd may still read after DJL has let it go (a resumed
+     * training run diverged through it); {@code dev.unmask.core.tensor.Scalar} is the way.
+     */
+    @Test
+    void noArrayArithmeticWithAWrappedNumber() {
+        DescribedPredicate<JavaMethodCall> numberOperand = DescribedPredicate.describe("an NDArray method taking a java.lang.Number",
+                call -> call.getTarget().getOwner().isAssignableTo(ai.djl.ndarray.NDArray.class)
+                        && call.getTarget().getRawParameterTypes().stream().anyMatch(t -> t.isEquivalentTo(Number.class)));
+        noClasses().should().callMethodWhere(numberOperand).check(classes);
     }
 
     @Test

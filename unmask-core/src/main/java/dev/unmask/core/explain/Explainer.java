@@ -14,6 +14,7 @@ import dev.unmask.core.model.HeadInput;
 import dev.unmask.core.head.HeadSpec;
 import dev.unmask.core.model.Backbone;
 import dev.unmask.core.tensor.Autograd;
+import dev.unmask.core.tensor.Scalar;
 import dev.unmask.core.vit.ForwardPass;
 import dev.unmask.core.vit.ViTConfig;
 import dev.unmask.core.vit.ViTFeatures;
@@ -196,7 +197,7 @@ public final class Explainer {
         NDArray tokenWeight = null;
         if (featureProbe != null) {
             // [B, blocks, T, D] → [B, T]
-            tokenWeight = Autograd.takeGradient(featureProbe, scope).mul(features).sum(new int[] {1, 3}).maximum(0f);
+            tokenWeight = Scalar.maximum(Autograd.takeGradient(featureProbe, scope).mul(features).sum(new int[] {1, 3}), 0f);
         }
         return new AttentionGradients(attention, gradients, tokenWeight, logOdds);
     }
@@ -221,7 +222,7 @@ public final class Explainer {
             long t = g.attention().get(0).getShape().get(2);
             NDArray relevance = scope.eye((int) t).expandDims(0).repeat(0, b);
             for (int i = 0; i < g.attention().size(); i++) {
-                NDArray weighted = g.gradients().get(i).mul(g.attention().get(i)).maximum(0f).mean(new int[] {1});
+                NDArray weighted = Scalar.maximum(g.gradients().get(i).mul(g.attention().get(i)), 0f).mean(new int[] {1});
                 relevance = relevance.add(weighted.matMul(relevance));
             }
             NDArray row = g.tokenWeight() == null

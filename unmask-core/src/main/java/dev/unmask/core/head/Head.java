@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import dev.unmask.core.tensor.Scalar;
 import dev.unmask.core.vit.layers.Linear;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -126,7 +127,7 @@ public final class Head implements AutoCloseable {
         }
         if (spec.kind() == HeadSpec.Kind.LINEAR_NORM) {
             // torch's F.normalize: x / max(‖x‖₂, 1e-12).
-            f = f.div(f.norm(new int[] {1}, true).maximum(1e-12f));
+            f = f.div(Scalar.maximum(f.norm(new int[] {1}, true), 1e-12f));
         }
         return new Linear(parameters.get("head.weight"), parameters.get("head.bias")).forward(f);
     }

@@ -24,6 +24,17 @@ public final class Tensors {
         }
     }
 
+    /**
+     * A copy of {@code values} in memory libtorch owns, for arrays a cache may close while a graph
+     * or another thread still uses them: an array made by {@code create} is a view of a Java
+     * buffer that the JVM frees once the array is closed, whoever else still refers to it.
+     */
+    public static NDArray libtorchOwned(NDManager manager, float[] values, ai.djl.ndarray.types.Shape shape) {
+        try (NDArray javaBacked = manager.create(values, shape)) {
+            return javaBacked.duplicate();
+        }
+    }
+
     public static Map<String, float[]> values(Map<String, NDArray> tensors) {
         Map<String, float[]> out = new LinkedHashMap<>();
         tensors.forEach((k, v) -> out.put(k, v.toFloatArray()));

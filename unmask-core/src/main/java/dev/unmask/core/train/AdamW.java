@@ -3,6 +3,7 @@ package dev.unmask.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.unmask.core.tensor.Scalar;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -79,15 +80,15 @@ public final class AdamW implements Optimizer {
             double bc1 = 1 - Math.pow(s.beta1(), t);
             double bc2 = 1 - Math.pow(s.beta2(), t);
 
-            p.muli(decay);
-            try (NDArray gScaled = g.mul(oneMinusB1)) {
-                m.muli(b1).addi(gScaled);
+            Scalar.muli(p, decay);
+            try (NDArray gScaled = Scalar.mul(g, oneMinusB1)) {
+                Scalar.muli(m, b1).addi(gScaled);
             }
-            try (NDArray gSq = g.mul(oneMinusB2).muli(g)) {
-                v.muli(b2).addi(gSq);
+            try (NDArray gSq = Scalar.mul(g, oneMinusB2).muli(g)) {
+                Scalar.muli(v, b2).addi(gSq);
             }
-            try (NDArray denom = v.sqrt().divi((float) Math.sqrt(bc2)).addi(eps);
-                 NDArray update = m.mul((float) (-s.learningRate() / bc1)).divi(denom)) {
+            try (NDArray denom = Scalar.addi(Scalar.divi(v.sqrt(), (float) Math.sqrt(bc2)), eps);
+                 NDArray update = Scalar.mul(m, (float) (-s.learningRate() / bc1)).divi(denom)) {
                 p.addi(update);
             }
         }

@@ -1,6 +1,7 @@
 package dev.unmask.core.train;
 
 import ai.djl.ndarray.NDArray;
+import dev.unmask.core.tensor.Scalar;
 import java.util.Map;
 
 /**
@@ -36,7 +37,7 @@ public final class Sgd implements Optimizer {
             if (g == null) {
                 continue;
             }
-            try (NDArray delta = g.mul(minusLr)) {
+            try (NDArray delta = Scalar.mul(g, minusLr)) {
                 e.getValue().addi(delta);
             }
         }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import dev.unmask.core.UserError;
+import dev.unmask.core.tensor.Scalar;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -46,7 +47,7 @@ public final class TrainStep {
                 try (GradientCollector collector = Autograd.record()) {
                     NDArray l = CrossEntropy.mean(model.logits(part, dropout), partLabels);
                     if (slice != b) {
-                        l = l.mul((float) (end - start) / b);
+                        l = Scalar.mul(l, (float) (end - start) / b);
                     }
                     float value = l.getFloat();
                     if (!Float.isFinite(value)) {

@@ -147,7 +147,7 @@ public final class VisionTransformer implements AutoCloseable {
             for (int i = 0; i < g.length; i++) {
                 System.arraycopy(g[i], 0, flat, i * config.embedDim(), config.embedDim());
             }
-            NDArray a = manager.create(flat, new Shape(1, g.length, config.embedDim()));
+            NDArray a = dev.unmask.core.tensor.Tensors.libtorchOwned(manager, flat, new Shape(1, g.length, config.embedDim()));
             if (posCache.size() > 16) {
                 Long first = posCache.keySet().iterator().next();
                 posCache.remove(first).close();

@@ -2,6 +2,7 @@ package dev.unmask.core.vit.layers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import dev.unmask.core.tensor.Scalar;
 import java.util.function.UnaryOperator;
 
 /**
@@ -40,7 +41,7 @@ public record Attention(Linear qkv, Linear proj, int numHeads) {
             q = rope.apply(q);
             k = rope.apply(k);
         }
-        q = q.mul((float) (1.0 / Math.sqrt(hd)));
+        q = Scalar.mul(q, (float) (1.0 / Math.sqrt(hd)));
         NDArray v = parts.get(2).squeeze(0);
         NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
         NDArray used = probsTap == null ? probs : probsTap.apply(probs);

@@ -2,6 +2,7 @@ package dev.unmask.core.vit.layers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import dev.unmask.core.tensor.Scalar;
 
 /**
  * The transformer feed-forward: fc1 → activation → fc2, or a gated SwiGLU (DINOv2 giant, DINOv3
@@ -26,7 +27,7 @@ public record Mlp(Linear fc1, Linear fc2, boolean swiglu, Activation activation)
             return switch (this) {
                 case GELU -> ai.djl.nn.Activation.gelu(x);
                 case QUICK_GELU -> {
-                    NDArray gate = ai.djl.nn.Activation.sigmoid(x.mul(1.702f));
+                    NDArray gate = ai.djl.nn.Activation.sigmoid(Scalar.mul(x, 1.702f));
                     yield inPlace ? x.muli(gate) : x.mul(gate);
                 }
             };

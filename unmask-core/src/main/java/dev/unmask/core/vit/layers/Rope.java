@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.unmask.core.tensor.Tensors;
 
 /**
  * DINOv3's axial rotary position embedding for one patch grid, applied to the queries and keys of
@@ -68,7 +69,8 @@ public record Rope(NDArray sin, NDArray cos, int prefix) {
             }
         }
         Shape shape = new Shape(a.length, hd);
-        return new Rope(manager.create(s, shape), manager.create(c, shape), prefix);
+        // Libtorch-owned: the cache that keeps them may close them while a graph still refers to them.
+        return new Rope(Tensors.libtorchOwned(manager, s, shape), Tensors.libtorchOwned(manager, c, shape), prefix);
     }
 
     /** Rotates the patch rows of {@code u} [B, heads, T, hd]: u·cos + rot_half(u)·sin, pairing dims i and i + hd/2. */
