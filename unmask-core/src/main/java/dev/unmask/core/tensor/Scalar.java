@@ -3,6 +3,7 @@ package dev.unmask.core.tensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.function.BinaryOperator;
 
 /**
  * Arithmetic between a tensor and a constant, with the constant in memory libtorch owns. Use these
@@ -25,40 +26,33 @@ public final class Scalar {
 
     /** x·c, a new array. */
     public static NDArray mul(NDArray x, float c) {
-        try (NDArray k = of(x, c)) {
-            return x.mul(k);
-        }
+        return withConstant(x, c, NDArray::mul);
     }
 
     /** x ← x·c. */
     public static NDArray muli(NDArray x, float c) {
-        try (NDArray k = of(x, c)) {
-            return x.muli(k);
-        }
+        return withConstant(x, c, NDArray::muli);
     }
 
     /** x ← x / c. */
     public static NDArray divi(NDArray x, float c) {
-        try (NDArray k = of(x, c)) {
-            return x.divi(k);
-        }
+        return withConstant(x, c, NDArray::divi);
     }
 
     /** x ← x + c. */
     public static NDArray addi(NDArray x, float c) {
-        try (NDArray k = of(x, c)) {
-            return x.addi(k);
-        }
+        return withConstant(x, c, NDArray::addi);
     }
 
     /** max(x, c) elementwise, a new array. */
     public static NDArray maximum(NDArray x, float c) {
-        try (NDArray k = of(x, c)) {
-            return x.maximum(k);
-        }
+        return withConstant(x, c, NDArray::maximum);
     }
 
-    private static NDArray of(NDArray like, float c) {
-        return like.getManager().full(new Shape(), c, DataType.FLOAT32);
+    private static NDArray withConstant(NDArray x, float c, BinaryOperator<NDArray> op) {
+        // Closing our handle is safe: a graph that saved the constant holds libtorch's own reference.
+        try (NDArray k = x.getManager().full(new Shape(), c, DataType.FLOAT32)) {
+            return op.apply(x, k);
+        }
     }
 }

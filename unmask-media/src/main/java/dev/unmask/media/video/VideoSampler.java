@@ -74,8 +74,7 @@ public final class VideoSampler {
         long t0 = System.nanoTime();
         long deadline = t0 + (long) (config.limits().maxDecodeSeconds() * 1e9);
         int n = config.frames();
-        long[] ts;
-        boolean damaged;
+        Scan scan;
         try (FfmpegVideo v = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
             double declared = v.declaredSeconds();
             boolean longVideo = declared > config.seekAboveSeconds() && declared / n >= config.seekGapSeconds();
@@ -102,18 +101,13 @@ public final class VideoSampler {
                     return new Sampled(last.info(), delivered, (System.nanoTime() - t0) / 1e9);
                 }
                 v.close();
-                try (FfmpegVideo again = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
-                    ts = again.scanTimestamps();
-                    damaged = again.sawDataError();
-                }
+                scan = rescan(file, deadline);
             } else {
-                ts = v.scanTimestamps();
-                damaged = v.sawDataError();
+                scan = Scan.of(v, file);
             }
         }
-        if (ts.length == 0) {
-            throw new UserError(file + ": no video frames (zero-length or truncated before the first frame)");
-        }
+        long[] ts = scan.timestamps();
+        boolean damaged = scan.damaged();
         int[] slotFrames = FrameSchedule.slotFrames(ts, n);
         int planned = (int) java.util.Arrays.stream(slotFrames).distinct().count();
         // Each stage's frames, each frame in the first stage that names it.
@@ -183,8 +177,7 @@ public final class VideoSampler {
     public Sampled sample(Path file, FrameSink sink) {
         long t0 = System.nanoTime();
         long deadline = t0 + (long) (config.limits().maxDecodeSeconds() * 1e9);
-        long[] ts;
-        boolean damaged;
+        Scan scan;
         try (FfmpegVideo v = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
             double declared = v.declaredSeconds();
             boolean longVideo = declared > config.seekAboveSeconds() && declared / config.frames() >= config.seekGapSeconds();
@@ -194,19 +187,32 @@ public final class VideoSampler {
                     return seeked;
                 }
                 v.close();
-                try (FfmpegVideo again = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
-                    ts = again.scanTimestamps();
-                    damaged = again.sawDataError();
-                }
+                scan = rescan(file, deadline);
             } else {
-                ts = v.scanTimestamps();
-                damaged = v.sawDataError();
+                scan = Scan.of(v, file);
             }
         }
-        if (ts.length == 0) {
-            throw new UserError(file + ": no video frames (zero-length or truncated before the first frame)");
-        }
+        long[] ts = scan.timestamps();
+        boolean damaged = scan.damaged();
         return sampleSequentially(file, ts, FrameSchedule.pick(ts, config.frames()), damaged, deadline, t0, sink);
+    }
+
+    /** Every frame's timestamp from a demux-only pass, and whether the file showed damage on the way. */
+    private record Scan(long[] timestamps, boolean damaged) {
+        static Scan of(FfmpegVideo v, Path file) {
+            long[] ts = v.scanTimestamps();
+            if (ts.length == 0) {
+                throw new UserError(file + ": no video frames (zero-length or truncated before the first frame)");
+            }
+            return new Scan(ts, v.sawDataError());
+        }
+    }
+
+    /** The scan of a file opened afresh, after seeking in it failed. */
+    private Scan rescan(Path file, long deadline) {
+        try (FfmpegVideo again = FfmpegVideo.open(file, config.limits(), deadline, config.decoderThreads())) {
+            return Scan.of(again, file);
+        }
     }
 
     /**
