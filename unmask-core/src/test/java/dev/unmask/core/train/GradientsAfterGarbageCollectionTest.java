@@ -110,6 +110,18 @@ class GradientsAfterGarbageCollectionTest {
     }
 
     @Test
+    void fineTuningEveryBlockWithTheDropoutHeadOnAllTokens() {
+        // The dropout masks are Java arrays in the features' manager, which must outlive backward.
+        try (NDManager m = NDManager.newBaseManager();
+             VisionTransformer vit = ModelDirectory.open(Golden.dir("dinov2_orig_tiny_reg")).loadViT(m)) {
+            Head head = Head.initialise(HeadSpec.linear(FeatureVariant.ALL_DROPOUT_CONCAT_4, 4, 9, 64), 7, m);
+            List<String> names = new BackboneTuning(BackboneTuning.FINETUNE, 4, false).parameterNames(vit.config());
+            // 28 px: 4 patches, so 9 tokens with CLS and registers, to keep the 4x1024-wide projections small.
+            assertSameGradients(new FineTuneModel(vit, head, names, 0), m.randomNormal(new Shape(LABELS.length, 3, 28, 28)));
+        }
+    }
+
+    @Test
     void layerNormTuningOfAClipTowerWithAnL2NormalisedHead() {
         // QuickGELU's 1.702 and the normalised head's floor are constants in the graph too.
         try (NDManager m = NDManager.newBaseManager();
