@@ -3,11 +3,14 @@ package dev.unmask.core.vit.layers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.unmask.core.tensor.Scalar;
+import dev.unmask.core.tensor.ScaledDotProductAttention;
 import java.util.function.UnaryOperator;
 
 /**
- * Multi-head self-attention with a packed qkv projection. DJL has no fused attention op, so this
- * is two batched matmuls around a softmax; the probabilities can be returned for explanations.
+ * Multi-head self-attention with a packed qkv projection, computed by libtorch's fused kernel
+ * ({@link ScaledDotProductAttention}), under autograd too. Probabilities asked for are computed
+ * beside it; an explanation that taps them (and so must route the output through them) runs two
+ * batched matmuls around a softmax instead.
  */
 public record Attention(Linear qkv, Linear proj, int numHeads) {
 
@@ -41,8 +44,15 @@ public record Attention(Linear qkv, Linear proj, int numHeads) {
             q = rope.apply(q);
             k = rope.apply(k);
         }
-        q = Scalar.mul(q, (float) (1.0 / Math.sqrt(hd)));
         NDArray v = parts.get(2).squeeze(0);
+        if (probsTap == null && ScaledDotProductAttention.available()) {
+            // The output comes from the fused kernel whether or not the probabilities are kept, so
+            // that keeping them (the last block's, for overlays) changes no feature.
+            NDArray fused = ScaledDotProductAttention.apply(q, k, v).transpose(0, 2, 1, 3).reshape(b, n, d);
+            NDArray probs = keepProbs ? Scalar.mul(q, (float) (1.0 / Math.sqrt(hd))).matMul(k.transpose(0, 1, 3, 2)).softmax(-1) : null;
+            return new Result(proj.forward(fused), probs);
+        }
+        q = Scalar.mul(q, (float) (1.0 / Math.sqrt(hd)));
         NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
         NDArray used = probsTap == null ? probs : probsTap.apply(probs);
         NDArray out = used.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, d);
