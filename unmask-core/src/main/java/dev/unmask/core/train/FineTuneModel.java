@@ -28,6 +28,8 @@ public final class FineTuneModel implements Trainable {
     private final Head head;
     private final FeatureVariant variant;
     private final int fromBlock;
+    /** Blocks before it hold nothing trained and no gradient passes through them. */
+    private final int firstTrainedBlock;
     private final Map<String, NDArray> trainable;
 
     public FineTuneModel(VisionTransformer vit, Head head, List<String> backboneNames, int fromBlock) {
@@ -59,6 +61,14 @@ public final class FineTuneModel implements Trainable {
         head.parameters().forEach(t::put);
         t.values().forEach(p -> Autograd.requireGradient(p, true));
         this.trainable = Collections.unmodifiableMap(t);
+        int first = depth;
+        for (String name : backboneNames) {
+            int block = blockOf(name);
+            // The final norm acts after every block; anything else outside the blocks (tokens,
+            // embeddings) acts before them all, so gradients must pass through every block.
+            first = Math.min(first, block >= 0 ? block : name.startsWith("norm.") ? depth : fromBlock);
+        }
+        this.firstTrainedBlock = Math.max(fromBlock, Math.min(first, depth - Math.max(1, variant.blocks(depth))));
     }
 
     private static int blockOf(String name) {
@@ -86,7 +96,12 @@ public final class FineTuneModel implements Trainable {
     @Override
     public NDArray logits(NDArray batch, SplittableRandom dropout) {
         int depth = vit.config().depth();
-        ForwardPass pass = ForwardPass.blocks(fromBlock, depth).keepNormed(variant.blocks(depth)).withGradients(GradMode.recording());
-        return head.logits(HeadInput.fromNormedBlocks(vit.forward(batch, pass).normed(), variant), dropout);
+        NDArray x = batch;
+        if (firstTrainedBlock > fromBlock) {
+            // Frozen blocks run as the prefix cache's did, unrecorded (and so with the same kernels).
+            x = vit.forward(batch, ForwardPass.blocks(fromBlock, firstTrainedBlock)).tokens();
+        }
+        ForwardPass pass = ForwardPass.blocks(firstTrainedBlock, depth).keepNormed(variant.blocks(depth)).withGradients(GradMode.recording());
+        return head.logits(HeadInput.fromNormedBlocks(vit.forward(x, pass).normed(), variant), dropout);
     }
 }

@@ -87,7 +87,11 @@ class ForwardPassTest {
             }
             try (GradientCollector collector = Autograd.record()) {
                 NDArray trained = vit.forward(x, pass.withGradients(true)).normed().get(0);
-                assertThat(trained.toFloatArray()).isEqualTo(frozenValues);
+                // Unrecorded passes multiply with oneDNN, recorded ones with addmm (OneDnnLinear).
+                float[] t = trained.toFloatArray();
+                for (int i = 0; i < t.length; i++) {
+                    assertThat(t[i]).isCloseTo(frozenValues[i], org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(frozenValues[i]))));
+                }
                 collector.backward(trained.sum());
             }
             assertThat(Autograd.takeGradient(weight, m).abs().sum().getFloat()).isPositive();
