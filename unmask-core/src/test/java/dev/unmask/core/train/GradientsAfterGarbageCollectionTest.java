@@ -47,7 +47,8 @@ class GradientsAfterGarbageCollectionTest {
             }
             c.backward(weighted);
         }
-        assertThat(overwritten == null || overwritten.size() > 0).isTrue();
+        // The 1e30 buffers must stay allocated through backward, or their blocks are free again.
+        java.lang.ref.Reference.reachabilityFence(overwritten);
         Map<String, float[]> g = new LinkedHashMap<>();
         try (NDManager s = batch.getManager().newSubManager()) {
             model.trainableParameters().forEach((k, v) -> g.put(k, Autograd.takeGradient(v, s).toFloatArray()));
