@@ -6,6 +6,7 @@ import dev.unmask.core.io.StrictJson;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -103,11 +104,19 @@ public final class BatchCommand implements Callable<Integer> {
             ScoreJob.Settings settings = new ScoreJob.Settings(input, out, detector, assumeCrop, preCropped, frames, faces, batch, filesPerPart, csv);
             PrintWriter stdout = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            ScoreJob.Summary s = Sessions.run(master, "unmask batch score", spark -> {
+            ScoreJob.Summary s;
+            boolean ours = SparkSession.getDefaultSession().isEmpty();
+            SparkSession spark = Sessions.open(master, "unmask batch score");
+            try {
                 err.println("batch score: " + input + " on " + spark.sparkContext().master() + "; rows into " + out + "/" + ScoreParts.DIR);
                 err.flush();
-                return ScoreJob.run(spark, settings);
-            });
+                s = ScoreJob.run(spark, settings);
+            } finally {
+                // A session this command started ends with it; one the caller had (a test, a notebook) stays.
+                if (ours) {
+                    spark.stop();
+                }
+            }
             if (json) {
                 stdout.println(StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(s));
             } else {
@@ -197,11 +206,19 @@ public final class BatchCommand implements Callable<Integer> {
                     kernel, align, retryErrors, allowLinksOutsideRoot, videosPerPart);
             PrintWriter stdout = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            ExtractJob.Summary s = Sessions.run(master, "unmask batch extract", spark -> {
+            ExtractJob.Summary s;
+            boolean ours = SparkSession.getDefaultSession().isEmpty();
+            SparkSession spark = Sessions.open(master, "unmask batch extract");
+            try {
                 err.println("batch extract: " + root + " on " + spark.sparkContext().master() + "; crops into " + out);
                 err.flush();
-                return ExtractJob.run(spark, settings);
-            });
+                s = ExtractJob.run(spark, settings);
+            } finally {
+                // A session this command started ends with it; one the caller had (a test, a notebook) stays.
+                if (ours) {
+                    spark.stop();
+                }
+            }
             var r = s.report();
             if (json) {
                 stdout.println(StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
