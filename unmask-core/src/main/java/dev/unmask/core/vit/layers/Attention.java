@@ -35,7 +35,33 @@ public record Attention(Linear qkv, Linear proj, int numHeads) {
         long b = x.getShape().get(0);
         long n = x.getShape().get(1);
         long d = x.getShape().get(2);
-        long hd = d / numHeads;
+        NDList qkv = heads(x, rope);
+        NDArray q = qkv.get(0);
+        NDArray k = qkv.get(1);
+        NDArray v = qkv.get(2);
+        if (probsTap == null && ScaledDotProductAttention.available()) {
+            // The output comes from the fused kernel whether or not the probabilities are kept, so
+            // that keeping them (the last block's, for overlays) changes no feature.
+            NDArray fused = ScaledDotProductAttention.apply(q, k, v).transpose(0, 2, 1, 3).reshape(b, n, d);
+            return new Result(proj.forward(fused), keepProbs ? probabilities(q, k) : null);
+        }
+        NDArray probs = probabilities(q, k);
+        NDArray used = probsTap == null ? probs : probsTap.apply(probs);
+        NDArray out = used.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, d);
+        return new Result(proj.forward(out), keepProbs ? probs : null);
+    }
+
+    /** The softmax probabilities [B, heads, N, N] alone, for a caller whose output came another way. */
+    public NDArray probabilities(NDArray x, Rope rope) {
+        NDList qkv = heads(x, rope);
+        return probabilities(qkv.get(0), qkv.get(1));
+    }
+
+    /** q, k, v as [B, heads, N, hd] views of the packed projection, RoPE applied to q and k. */
+    private NDList heads(NDArray x, Rope rope) {
+        long b = x.getShape().get(0);
+        long n = x.getShape().get(1);
+        long hd = x.getShape().get(2) / numHeads;
         NDArray packed = qkv.forward(x).reshape(b, n, 3, numHeads, hd).transpose(2, 0, 3, 1, 4);
         NDList parts = packed.split(3, 0);
         NDArray q = parts.get(0).squeeze(0);
@@ -44,18 +70,11 @@ public record Attention(Linear qkv, Linear proj, int numHeads) {
             q = rope.apply(q);
             k = rope.apply(k);
         }
-        NDArray v = parts.get(2).squeeze(0);
-        if (probsTap == null && ScaledDotProductAttention.available()) {
-            // The output comes from the fused kernel whether or not the probabilities are kept, so
-            // that keeping them (the last block's, for overlays) changes no feature.
-            NDArray fused = ScaledDotProductAttention.apply(q, k, v).transpose(0, 2, 1, 3).reshape(b, n, d);
-            NDArray probs = keepProbs ? Scalar.mul(q, (float) (1.0 / Math.sqrt(hd))).matMul(k.transpose(0, 1, 3, 2)).softmax(-1) : null;
-            return new Result(proj.forward(fused), probs);
-        }
-        q = Scalar.mul(q, (float) (1.0 / Math.sqrt(hd)));
-        NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
-        NDArray used = probsTap == null ? probs : probsTap.apply(probs);
-        NDArray out = used.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, d);
-        return new Result(proj.forward(out), keepProbs ? probs : null);
+        return new NDList(q, k, parts.get(2).squeeze(0));
+    }
+
+    private static NDArray probabilities(NDArray q, NDArray k) {
+        long hd = q.getShape().get(3);
+        return Scalar.mul(q, (float) (1.0 / Math.sqrt(hd))).matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
     }
 }
