@@ -43,19 +43,46 @@ class FusedTransformerBlockTest {
             NDArray x = tokens(m, 2, 17, d);
             for (int i = 0; i < vit.blocks().size(); i++) {
                 Block block = vit.blocks().get(i);
-                float[] opByOp;
-                FusedTransformerBlock.enabled = false;
-                try {
-                    opByOp = block.forward(x, false).output().toFloatArray();
-                } finally {
-                    FusedTransformerBlock.enabled = true;
-                }
                 float[] fused = block.forward(x, false).output().toFloatArray();
-                assertThat(maxAbsDiff(fused, opByOp)).as("%s block %d", model, i).isLessThan(2e-5f);
+                assertThat(maxAbsDiff(fused, opByOp(block, x))).as("%s block %d", model, i).isLessThan(2e-5f);
+                assertThat(block.fused().packedWeights()).isEqualTo(4);
             }
             assertThat(FusedTransformerBlock.loaded()).as("the module for %s's blocks loaded", model)
                     .anyMatch(s -> s.layerScale() == vit.config().layerScale() && s.numHeads() == vit.config().numHeads()
                             && s.quickGelu() == (vit.config().activation() == Mlp.Activation.QUICK_GELU));
+        }
+    }
+
+    @Test
+    void reorderedWeightsFollowInPlaceUpdatesAndTrainedWeightsStayPlain() {
+        // An optimizer step changes a weight in place; a reordered copy made before it must not be used after it.
+        try (NDManager m = NDManager.newBaseManager();
+             VisionTransformer vit = ModelDirectory.open(Golden.dir("dinov2_orig_tiny_reg")).loadViT(m)) {
+            NDArray x = tokens(m, 2, 21, vit.config().embedDim());
+            Block block = vit.blocks().get(2);
+            float[] before = block.forward(x, false).output().toFloatArray();
+            assertThat(block.fused().packedWeights()).as("all four linear weights reordered").isEqualTo(4);
+            Scalar.muli(block.mlp().fc2().weight(), 1.5f);
+            Scalar.muli(block.attn().qkv().weight(), 0.5f);
+            float[] after = block.forward(x, false).output().toFloatArray();
+            assertThat(maxAbsDiff(after, before)).as("the update shows at once").isGreaterThan(1e-2f);
+            assertThat(maxAbsDiff(after, opByOp(block, x))).isLessThan(2e-5f);
+            assertThat(block.fused().packedWeights()).as("reordered again after the call").isEqualTo(4);
+            assertThat(maxAbsDiff(block.forward(x, false).output().toFloatArray(), after)).isLessThan(2e-5f);
+
+            Autograd.requireGradient(block.mlp().fc1().weight(), true);
+            Scalar.muli(block.mlp().fc1().weight(), 2f);
+            assertThat(maxAbsDiff(block.forward(x, false).output().toFloatArray(), opByOp(block, x))).isLessThan(2e-5f);
+            assertThat(block.fused().packedWeights()).as("a weight that takes gradients stays plain").isEqualTo(3);
+        }
+    }
+
+    private static float[] opByOp(Block block, NDArray x) {
+        FusedTransformerBlock.enabled = false;
+        try {
+            return block.forward(x, false).output().toFloatArray();
+        } finally {
+            FusedTransformerBlock.enabled = true;
         }
     }
 

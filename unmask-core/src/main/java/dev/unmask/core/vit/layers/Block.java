@@ -12,7 +12,12 @@ import java.util.function.UnaryOperator;
  * records no autograd runs it as one call into libtorch ({@link FusedTransformerBlock}) where its
  * shape allows; recorded passes, explanations that tap the attention, and RoPE go op by op.
  */
-public record Block(LayerNorm norm1, Attention attn, LayerScale ls1, LayerNorm norm2, Mlp mlp, LayerScale ls2) {
+public record Block(LayerNorm norm1, Attention attn, LayerScale ls1, LayerNorm norm2, Mlp mlp, LayerScale ls2, FusedTransformerBlock fused) {
+
+    /** The block, and its one-call form when its shape has one. */
+    public Block(LayerNorm norm1, Attention attn, LayerScale ls1, LayerNorm norm2, Mlp mlp, LayerScale ls2) {
+        this(norm1, attn, ls1, norm2, mlp, ls2, fusedForm(norm1, attn, ls1, norm2, mlp, ls2));
+    }
 
     public Attention.Result forward(NDArray x, boolean keepProbs) {
         return forward(x, keepProbs, null);
@@ -28,14 +33,11 @@ public record Block(LayerNorm norm1, Attention attn, LayerScale ls1, LayerNorm n
         // Without autograd each residual branch is a fresh array nobody else holds: it is scaled and
         // the stream added into it in place, two arrays fewer per block (the same sums, bit for bit).
         boolean inPlace = !GradMode.recording();
-        if (inPlace && probsTap == null && rope == null) {
-            FusedTransformerBlock.Shape shape = fusedShape();
-            if (shape != null && FusedTransformerBlock.usable(shape)) {
-                // Probabilities asked for are computed beside the block, so keeping them changes no output.
-                NDArray out = FusedTransformerBlock.apply(shape, x, fusedParameters());
-                if (out != null) {
-                    return new Attention.Result(out, keepProbs ? attn.probabilities(norm1.forward(x), null) : null);
-                }
+        if (inPlace && probsTap == null && rope == null && fused != null && fused.usable()) {
+            // Probabilities asked for are computed beside the block, so keeping them changes no output.
+            NDArray out = fused.apply(x);
+            if (out != null) {
+                return new Attention.Result(out, keepProbs ? attn.probabilities(norm1.forward(x), null) : null);
             }
         }
         Attention.Result a = attn.forward(norm1.forward(x), keepProbs, probsTap, rope);
@@ -44,17 +46,13 @@ public record Block(LayerNorm norm1, Attention attn, LayerScale ls1, LayerNorm n
         return new Attention.Result(out, a.probs());
     }
 
-    /** What the one-call block needs to know, or null when this block is not of the shape it computes. */
-    private FusedTransformerBlock.Shape fusedShape() {
-        boolean biases = norm1.bias() != null && norm2.bias() != null && attn.qkv().bias() != null && attn.proj().bias() != null && mlp.fc1().bias() != null && mlp.fc2().bias() != null;
+    /** The one-call form, or null when this block is not of the shape it computes. */
+    private static FusedTransformerBlock fusedForm(LayerNorm norm1, Attention attn, LayerScale ls1, LayerNorm norm2, Mlp mlp, LayerScale ls2) {
+        boolean biases = norm1.bias() != null && norm2.bias() != null && attn.qkv().bias() != null && attn.proj().bias() != null
+                && mlp.fc1().bias() != null && mlp.fc2().bias() != null;
         if (!biases || mlp.swiglu() || (ls1.gamma() == null) != (ls2.gamma() == null)) {
             return null;
         }
-        return new FusedTransformerBlock.Shape(attn.numHeads(), norm1.eps(), norm2.eps(), mlp.activation() == Mlp.Activation.QUICK_GELU,
-                ls1.gamma() != null);
-    }
-
-    private List<NDArray> fusedParameters() {
         List<NDArray> p = new ArrayList<>(List.of(norm1.weight(), norm1.bias(), attn.qkv().weight(), attn.qkv().bias(),
                 attn.proj().weight(), attn.proj().bias()));
         if (ls1.gamma() != null) {
@@ -64,7 +62,9 @@ public record Block(LayerNorm norm1, Attention attn, LayerScale ls1, LayerNorm n
         if (ls2.gamma() != null) {
             p.add(ls2.gamma());
         }
-        return p;
+        FusedTransformerBlock.Shape shape = new FusedTransformerBlock.Shape(attn.numHeads(), norm1.eps(), norm2.eps(),
+                mlp.activation() == Mlp.Activation.QUICK_GELU, ls1.gamma() != null);
+        return new FusedTransformerBlock(shape, p);
     }
 
     /** {@code x + ls(branch)}, computed in {@code branch}'s storage when {@code inPlace}. */
