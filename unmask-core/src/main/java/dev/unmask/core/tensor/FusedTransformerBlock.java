@@ -210,10 +210,11 @@ public final class FusedTransformerBlock {
         String gamma1 = s.layerScale() ? "    g1: Tensor,\n" : "";
         String gamma2 = s.layerScale() ? "    g2: Tensor,\n" : "";
         String residual1 = s.layerScale() ? "torch.addcmul(x, g1, a)" : "torch.add(x, a)";
-        String residual2 = s.layerScale() ? "torch.addcmul(x1, g2, m)" : "torch.add(x1, m)";
+        // x1 and f are this call's own arrays: written in place, one large allocation fewer each.
+        String residual2 = s.layerScale() ? "torch.addcmul_(x1, g2, m)" : "torch.add_(x1, m)";
         String mlp = s.quickGelu()
                 ? "    f = ops.mkldnn._linear_pointwise(h2, w2, fc1b, " + none + ")\n"
-                        + "    f = torch.mul(f, torch.sigmoid(torch.mul(f, 1.702)))\n"
+                        + "    f = torch.mul_(f, torch.sigmoid_(torch.mul(f, 1.702)))\n"
                 : "    f = ops.mkldnn._linear_pointwise(h2, w2, fc1b, \"gelu\", annotate(List[Optional[number]], []), \"none\")\n";
         return "class Block(Module):\n"
                 + "  __parameters__ = []\n"
