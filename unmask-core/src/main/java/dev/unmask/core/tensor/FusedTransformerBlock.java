@@ -64,6 +64,7 @@ public final class FusedTransformerBlock {
     private final List<NDArray> parameters;
     private final NDArray[] linearWeights;
     private volatile Packed packed;
+    private int reorders;
 
     /**
      * @param parameters norm1 weight and bias, qkv weight and bias, proj weight and bias, then
@@ -109,7 +110,8 @@ public final class FusedTransformerBlock {
             out = IValueUtils.forward(module, inputs, true);
             long[] versions = out.get(1).toLongArray();
             for (int i = 0; i < versions.length; i++) {
-                if (versions[i] != p.versions()[i]) {
+                // A plain weight (-1) stays plain: one that takes gradients changes every step.
+                if (p.versions()[i] >= 0 && versions[i] != p.versions()[i]) {
                     repack(p);
                     break;
                 }
@@ -154,6 +156,7 @@ public final class FusedTransformerBlock {
                     weights[i] = out.get(0);
                     weights[i].attach(linearWeights[i].getManager());
                     versions[i] = out.get(1).toLongArray()[0];
+                    reorders++;
                     out.get(1).close();
                 } catch (EngineException e) {
                     reorder = Optional.empty();
@@ -199,6 +202,11 @@ public final class FusedTransformerBlock {
             n += p.versions()[i] >= 0 ? 1 : 0;
         }
         return n;
+    }
+
+    /** How many times this block has reordered a weight. */
+    synchronized int reorders() {
+        return reorders;
     }
 
     private static NDArray unnamed(NDArray a) {
