@@ -3,13 +3,11 @@ package dev.unmask.core.tensor;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -40,13 +38,37 @@ public final class FusedTransformerBlock {
      */
     public record Shape(int numHeads, float eps1, float eps2, boolean quickGelu, boolean layerScale) {}
 
+    /** The block's tensors; both gammas null for a block without LayerScale. */
+    public record Parameters(NDArray norm1Weight, NDArray norm1Bias, NDArray qkvWeight, NDArray qkvBias,
+                             NDArray projWeight, NDArray projBias, NDArray gamma1,
+                             NDArray norm2Weight, NDArray norm2Bias, NDArray fc1Weight, NDArray fc1Bias,
+                             NDArray fc2Weight, NDArray fc2Bias, NDArray gamma2) {
+
+        /** In the order of the module's arguments. */
+        List<NDArray> inOrder() {
+            List<NDArray> p = new ArrayList<>(List.of(norm1Weight, norm1Bias, qkvWeight, qkvBias, projWeight, projBias));
+            if (gamma1 != null) {
+                p.add(gamma1);
+            }
+            p.addAll(List.of(norm2Weight, norm2Bias, fc1Weight, fc1Bias, fc2Weight, fc2Bias));
+            if (gamma2 != null) {
+                p.add(gamma2);
+            }
+            return p;
+        }
+
+        NDArray[] linearWeights() {
+            return new NDArray[] {qkvWeight, projWeight, fc1Weight, fc2Weight};
+        }
+    }
+
     /** Package-private and mutable so that tests can compare the paths in one process. */
     static volatile boolean enabled = Boolean.parseBoolean(System.getProperty("unmask.fusedBlock", "true"));
     static volatile boolean packWeights = Boolean.parseBoolean(System.getProperty("unmask.packedWeights", "true"));
 
-    private static final Map<Shape, Optional<PtSymbolBlock>> MODULES = new ConcurrentHashMap<>();
+    private static final Map<Shape, TorchScriptModule> MODULES = new ConcurrentHashMap<>();
     /** A weight in oneDNN's blocked layout, and the version of the weight it was made from. */
-    private static final String REORDER = String.join("\n",
+    private static final TorchScriptModule REORDER = new TorchScriptModule("Reorder", String.join("\n",
             "class Reorder(Module):",
             "  __parameters__ = []",
             "  __buffers__ = []",
@@ -54,61 +76,56 @@ public final class FusedTransformerBlock {
             "  def forward(self: __torch__.Reorder,",
             "    w: Tensor) -> Tuple[Tensor, Tensor]:",
             "    return (ops.mkldnn._reorder_linear_weight(w, None), torch.tensor([torch._version(w)]))",
-            "");
-    private static volatile Optional<PtSymbolBlock> reorder;
+            ""), true);
 
-    /** The reordered weights and the versions of the weights they were made from (-1: none, use the plain weight). */
-    private record Packed(NDArray[] weights, long[] versions) {}
+    /**
+     * The reordered weights (null: use the plain one), the versions of the weights they were made
+     * from (-1: none), and those versions as the tensor the module compares against.
+     */
+    private record Packed(NDArray[] weights, long[] versions, NDArray versionTensor) {}
 
-    private final Shape shape;
-    private final List<NDArray> parameters;
+    private final TorchScriptModule module;
+    private final List<NDArray> inputs;
     private final NDArray[] linearWeights;
     private volatile Packed packed;
     private int reorders;
 
-    /**
-     * @param parameters norm1 weight and bias, qkv weight and bias, proj weight and bias, then
-     *                   gamma1 if the shape has LayerScale, norm2 weight and bias, fc1 weight and
-     *                   bias, fc2 weight and bias, then gamma2 if LayerScale
-     */
-    public FusedTransformerBlock(Shape shape, List<NDArray> parameters) {
-        this.shape = shape;
-        this.parameters = List.copyOf(parameters);
-        int g = shape.layerScale() ? 1 : 0;
-        this.linearWeights = new NDArray[] {parameters.get(2), parameters.get(4), parameters.get(8 + g), parameters.get(10 + g)};
+    public FusedTransformerBlock(int numHeads, float eps1, float eps2, boolean quickGelu, Parameters parameters) {
+        Shape shape = new Shape(numHeads, eps1, eps2, quickGelu, parameters.gamma1() != null);
+        this.module = MODULES.computeIfAbsent(shape, s -> new TorchScriptModule("Block", source(s), true));
+        this.inputs = List.copyOf(parameters.inOrder());
+        this.linearWeights = parameters.linearWeights();
     }
 
     /** Whether this pass may use it: the calling thread records no autograd and the module loads. */
     public boolean usable() {
-        return enabled && !GradMode.recording() && OneDnnLinear.usable() && ScaledDotProductAttention.available()
-                && MODULES.computeIfAbsent(shape, s -> Optional.ofNullable(TorchScriptModule.load("Block", source(s)))).isPresent();
+        return enabled && !GradMode.recording() && OneDnnLinear.usable() && ScaledDotProductAttention.available() && module.available();
     }
 
     /**
      * Only after {@link #usable} said yes on this thread.
      *
      * @return the block's output in {@code x}'s manager, or null when libtorch refused to run the
-     *         module (the shape is then marked unusable and the caller computes the block op by op)
+     *         module (it is then unusable, and the caller computes the block op by op)
      */
     public NDArray apply(NDArray x) {
-        PtSymbolBlock module = MODULES.get(shape).orElseThrow();
         Packed p = packed();
-        NDList inputs = new NDList(parameters.size() + 6);
-        // DJL reads a named array's name as a place in a dict or tuple, and parameters are named:
-        // pass unnamed views. "Training" only in DJL's sense: no InferenceMode guard, whose tensors
-        // autograd would refuse if this output later fed a recorded pass.
-        inputs.add(x.getName() == null ? x : x.reshape(x.getShape()));
-        for (NDArray a : parameters) {
-            inputs.add(unnamed(a));
-        }
+        List<NDArray> args = new ArrayList<>(inputs.size() + 6);
+        args.add(x);
+        args.addAll(inputs);
         for (int i = 0; i < linearWeights.length; i++) {
-            inputs.add(unnamed(p.weights()[i] != null ? p.weights()[i] : linearWeights[i]));
+            args.add(p.weights()[i] != null ? p.weights()[i] : linearWeights[i]);
         }
-        inputs.add(x.getManager().create(p.versions()));
-        NDList out = null;
+        args.add(p.versionTensor());
+        NDList out;
         try {
-            out = IValueUtils.forward(module, inputs, true);
-            long[] versions = out.get(1).toLongArray();
+            out = module.forward(args.toArray(NDArray[]::new));
+        } catch (EngineException e) {
+            module.refuse();
+            return null;
+        }
+        try (NDArray current = out.get(1)) {
+            long[] versions = current.toLongArray();
             for (int i = 0; i < versions.length; i++) {
                 // A plain weight (-1) stays plain: one that takes gradients changes every step.
                 if (p.versions()[i] >= 0 && versions[i] != p.versions()[i]) {
@@ -116,20 +133,8 @@ public final class FusedTransformerBlock {
                     break;
                 }
             }
-            return out.get(0);
-        } catch (EngineException e) {
-            MODULES.put(shape, Optional.empty());
-            return null;
-        } finally {
-            if (out != null) {
-                out.get(1).close();
-            }
-            for (int i = 0; i < inputs.size(); i++) {
-                if (inputs.get(i) != x) {
-                    inputs.get(i).close();
-                }
-            }
         }
+        return out.get(0);
     }
 
     private Packed packed() {
@@ -147,19 +152,21 @@ public final class FusedTransformerBlock {
         }
         NDArray[] weights = new NDArray[linearWeights.length];
         long[] versions = new long[linearWeights.length];
+        boolean reorder = packWeights && REORDER.available();
         for (int i = 0; i < weights.length; i++) {
             versions[i] = -1;
-            PtSymbolBlock r = reorderModule();
-            if (r != null && packWeights && !linearWeights[i].hasGradient()) {
-                try (NDArray w = unnamed(linearWeights[i])) {
-                    NDList out = IValueUtils.forward(r, new NDList(w), true);
+            if (reorder && !linearWeights[i].hasGradient()) {
+                try {
+                    NDList out = REORDER.forward(linearWeights[i]);
                     weights[i] = out.get(0);
                     weights[i].attach(linearWeights[i].getManager());
-                    versions[i] = out.get(1).toLongArray()[0];
+                    try (NDArray version = out.get(1)) {
+                        versions[i] = version.toLongArray()[0];
+                    }
                     reorders++;
-                    out.get(1).close();
                 } catch (EngineException e) {
-                    reorder = Optional.empty();
+                    REORDER.refuse();
+                    reorder = false;
                 }
             }
         }
@@ -169,28 +176,21 @@ public final class FusedTransformerBlock {
                     w.close();
                 }
             }
+            stale.versionTensor().close();
         }
-        packed = new Packed(weights, versions);
+        // Read by libtorch only during calls, and open until the next repack closes it.
+        packed = new Packed(weights, versions, linearWeights[0].getManager().create(versions));
         return packed;
-    }
-
-    private static PtSymbolBlock reorderModule() {
-        Optional<PtSymbolBlock> r = reorder;
-        if (r == null) {
-            synchronized (FusedTransformerBlock.class) {
-                if (reorder == null) {
-                    reorder = Optional.ofNullable(TorchScriptModule.load("Reorder", REORDER));
-                }
-                r = reorder;
-            }
-        }
-        return r.orElse(null);
     }
 
     /** The shapes whose module loaded in this process. */
     static Set<Shape> loaded() {
         Set<Shape> shapes = new HashSet<>();
-        MODULES.forEach((s, module) -> module.ifPresent(m -> shapes.add(s)));
+        MODULES.forEach((shape, m) -> {
+            if (m.available()) {
+                shapes.add(shape);
+            }
+        });
         return shapes;
     }
 
@@ -207,10 +207,6 @@ public final class FusedTransformerBlock {
     /** How many times this block has reordered a weight. */
     synchronized int reorders() {
         return reorders;
-    }
-
-    private static NDArray unnamed(NDArray a) {
-        return a.reshape(a.getShape());
     }
 
     static String source(Shape s) {

@@ -1,9 +1,6 @@
 package dev.unmask.core.tensor;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
 
 /**
  * x·Wᵀ + b by oneDNN ({@code mkldnn._linear_pointwise}) instead of libtorch's MKL {@code addmm},
@@ -27,38 +24,18 @@ public final class OneDnnLinear {
             "    return ops.mkldnn._linear_pointwise(x, w, b, \"none\", annotate(List[Optional[number]], []), \"\")",
             "");
 
-    private static volatile PtSymbolBlock module;
-    private static volatile boolean unavailable = !Boolean.parseBoolean(System.getProperty("unmask.onednnLinear", "true"));
+    private static final TorchScriptModule MODULE =
+            new TorchScriptModule("Linear", SOURCE, Boolean.parseBoolean(System.getProperty("unmask.onednnLinear", "true")));
 
     private OneDnnLinear() {}
 
     /** Whether this pass may use it: the module loads, and the calling thread records no autograd. */
     public static boolean usable() {
-        if (unavailable || GradMode.recording()) {
-            return false;
-        }
-        if (module == null) {
-            synchronized (OneDnnLinear.class) {
-                if (module == null && !unavailable) {
-                    module = TorchScriptModule.load("Linear", SOURCE);
-                    unavailable = module == null;
-                }
-            }
-        }
-        return !unavailable;
+        return !GradMode.recording() && MODULE.available();
     }
 
     /** Only after {@link #usable()} said yes on this thread. */
     public static NDArray apply(NDArray x, NDArray weight, NDArray bias) {
-        // DJL reads a named array's name as a place in a dict or tuple, and parameters are named:
-        // pass unnamed views. "Training" only in DJL's sense: no InferenceMode guard, whose tensors
-        // autograd would refuse if this output later fed a recorded pass.
-        try (NDArray w = unnamed(weight); NDArray b = unnamed(bias)) {
-            return IValueUtils.forward(module, new NDList(x.getName() == null ? x : x.reshape(x.getShape()), w, b), true).singletonOrThrow();
-        }
-    }
-
-    private static NDArray unnamed(NDArray a) {
-        return a.reshape(a.getShape());
+        return MODULE.forward(x, weight, bias).singletonOrThrow();
     }
 }

@@ -1,9 +1,6 @@
 package dev.unmask.core.tensor;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
 
 /**
  * softmax(q·kᵀ/√d)·v in one call of libtorch's fused kernel ({@code scaled_dot_product_attention}),
@@ -28,25 +25,14 @@ public final class ScaledDotProductAttention {
             "    return torch.scaled_dot_product_attention(q, k, v)",
             "");
 
-    private static volatile PtSymbolBlock module;
-    private static volatile boolean unavailable = !Boolean.parseBoolean(System.getProperty("unmask.fusedAttention", "true"));
+    private static final TorchScriptModule MODULE =
+            new TorchScriptModule("Attention", SOURCE, Boolean.parseBoolean(System.getProperty("unmask.fusedAttention", "true")));
 
     private ScaledDotProductAttention() {}
 
     /** The fused kernel, when this process can use it; loads it on first call. */
     public static boolean available() {
-        if (unavailable) {
-            return false;
-        }
-        if (module == null) {
-            synchronized (ScaledDotProductAttention.class) {
-                if (module == null && !unavailable) {
-                    module = TorchScriptModule.load("Attention", SOURCE);
-                    unavailable = module == null;
-                }
-            }
-        }
-        return !unavailable;
+        return MODULE.available();
     }
 
     /**
@@ -57,8 +43,6 @@ public final class ScaledDotProductAttention {
         if (!available()) {
             throw new IllegalStateException("fused attention is not available in this process");
         }
-        // "Training" only in DJL's sense: no InferenceMode guard, whose tensors autograd could not
-        // save; whether the call records a graph is the calling thread's grad mode, as for any op.
-        return IValueUtils.forward(module, new NDList(q, k, v), true).singletonOrThrow();
+        return MODULE.forward(q, k, v).singletonOrThrow();
     }
 }

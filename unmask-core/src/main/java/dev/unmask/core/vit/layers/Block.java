@@ -3,8 +3,6 @@ package dev.unmask.core.vit.layers;
 import ai.djl.ndarray.NDArray;
 import dev.unmask.core.tensor.FusedTransformerBlock;
 import dev.unmask.core.tensor.GradMode;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -53,18 +51,10 @@ public record Block(LayerNorm norm1, Attention attn, LayerScale ls1, LayerNorm n
         if (!biases || mlp.swiglu() || (ls1.gamma() == null) != (ls2.gamma() == null)) {
             return null;
         }
-        List<NDArray> p = new ArrayList<>(List.of(norm1.weight(), norm1.bias(), attn.qkv().weight(), attn.qkv().bias(),
-                attn.proj().weight(), attn.proj().bias()));
-        if (ls1.gamma() != null) {
-            p.add(ls1.gamma());
-        }
-        p.addAll(List.of(norm2.weight(), norm2.bias(), mlp.fc1().weight(), mlp.fc1().bias(), mlp.fc2().weight(), mlp.fc2().bias()));
-        if (ls2.gamma() != null) {
-            p.add(ls2.gamma());
-        }
-        FusedTransformerBlock.Shape shape = new FusedTransformerBlock.Shape(attn.numHeads(), norm1.eps(), norm2.eps(),
-                mlp.activation() == Mlp.Activation.QUICK_GELU, ls1.gamma() != null);
-        return new FusedTransformerBlock(shape, p);
+        return new FusedTransformerBlock(attn.numHeads(), norm1.eps(), norm2.eps(), mlp.activation() == Mlp.Activation.QUICK_GELU,
+                new FusedTransformerBlock.Parameters(norm1.weight(), norm1.bias(), attn.qkv().weight(), attn.qkv().bias(),
+                        attn.proj().weight(), attn.proj().bias(), ls1.gamma(), norm2.weight(), norm2.bias(),
+                        mlp.fc1().weight(), mlp.fc1().bias(), mlp.fc2().weight(), mlp.fc2().bias(), ls2.gamma()));
     }
 
     /** {@code x + ls(branch)}, computed in {@code branch}'s storage when {@code inPlace}. */
